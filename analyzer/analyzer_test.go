@@ -1,0 +1,244 @@
+package analyzer
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/registry"
+)
+
+// tok is a compact token for exact stream comparisons.
+type tok struct {
+	Term       string
+	Start, End int
+	Pos        int
+}
+
+func (t tok) String() string { return fmt.Sprintf("%s[%d:%d]@%d", t.Term, t.Start, t.End, t.Pos) }
+
+func analyze(t *testing.T, text string) []tok {
+	t.Helper()
+	cache := registry.NewCache()
+	a, err := cache.AnalyzerNamed(Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []tok
+	for _, tk := range a.Analyze([]byte(text)) {
+		out = append(out, tok{string(tk.Term), tk.Start, tk.End, tk.Position})
+	}
+	return out
+}
+
+func TestAnalyzerTokenStreams(t *testing.T) {
+	tests := []struct {
+		text string
+		want []tok
+	}{
+		{"长江大桥建成", []tok{{"长江", 0, 6, 1}, {"大桥", 6, 12, 1}, {"长江大桥", 0, 12, 1}, {"建成", 12, 18, 2}}},
+		// Punctuation takes no position; the government term stays whole
+		// and its sub-words share its position.
+		{"从“产能过剩”向“弹性产能”的转变", []tok{
+			{"从", 0, 3, 1}, {"产能", 6, 12, 2}, {"过剩", 12, 18, 2}, {"产能过剩", 6, 18, 2},
+			{"向", 21, 24, 3}, {"弹性", 27, 33, 4}, {"产能", 33, 39, 4}, {"弹性产能", 27, 39, 4},
+			{"的", 42, 45, 5}, {"转变", 45, 51, 6}}},
+		{"加快工业互联网创新发展", []tok{
+			{"加快", 0, 6, 1}, {"工业", 6, 12, 2}, {"互联", 12, 18, 2}, {"联网", 15, 21, 2}, {"互联网", 12, 21, 2},
+			{"工业互联网", 6, 21, 2}, {"创新", 21, 27, 3}, {"发展", 27, 33, 4}}},
+		{"解决“卡脖子”问题", []tok{{"解决", 0, 6, 1}, {"脖子", 12, 18, 2}, {"卡脖子", 9, 18, 2}, {"问题", 21, 27, 3}}},
+		// Full-width letters and digits fold to half width and Latin to
+		// lower case, but offsets stay on the original bytes.
+		{"ＡＧ６００型", []tok{{"ag600", 0, 15, 1}, {"型", 15, 18, 2}}},
+		{"C919大型客机", []tok{{"c919", 0, 4, 1}, {"大型", 4, 10, 2}, {"客机", 10, 16, 3}}},
+		{"", nil},
+		{"，。！", nil},
+	}
+	for _, tt := range tests {
+		got := analyze(t, tt.text)
+		if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("Analyze(%q)\n got %v\nwant %v", tt.text, got, tt.want)
+		}
+		for _, g := range got {
+			if g.Start < 0 || g.End > len(tt.text) || g.Start >= g.End {
+				t.Errorf("Analyze(%q): token %v outside the text", tt.text, g)
+			}
+		}
+	}
+}
+
+// Offsets must land on the original text: the bytes they cut out normalize
+// to the term.
+func TestOffsetsCutOriginalText(t *testing.T) {
+	texts := []string{
+		"工业和信息化部积极考虑将５Ｇ、集成电路、生物医药等重点领域纳入“十四五”国家专项规划。",
+		"中俄联合研制远程宽体客机项目启动建设，2017年9月习近平总书记批准远程宽体客机正式命名为CR929。",
+		"Ｗｏｒｌｄ Ｔｒａｄｅ 组织（ＷＴＯ）一九五五年",
+		"bad \xff\xfe utf-8 \x00 and NUL",
+	}
+	for _, text := range texts {
+		prev := 0
+		for _, tk := range analyze(t, text) {
+			if tk.Pos < prev {
+				t.Errorf("%q: position %d after %d", text, tk.Pos, prev)
+			}
+			prev = tk.Pos
+			if got := NormalizeString(text[tk.Start:tk.End]); got != tk.Term {
+				t.Errorf("%q: token %v cuts %q, which normalizes to %q", text, tk, text[tk.Start:tk.End], got)
+			}
+		}
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"５Ｇ网络", "5g网络"},
+		{"ＡＢＣ　ｄｅｆ", "abc def"},
+		{"已经是规范的文本", "已经是规范的文本"},
+		{"二〇〇六年", "二〇〇六年"},
+		{"a\x00b", "a b"},
+		{"\xff", " "},
+		{"①", "1"},
+	}
+	for _, tt := range tests {
+		n := Normalize(tt.in)
+		if n.Text != tt.want {
+			t.Errorf("Normalize(%q) = %q, want %q", tt.in, n.Text, tt.want)
+		}
+		if n.Orig(0) != 0 || n.OrigEnd(len(n.Text)) != len(tt.in) {
+			t.Errorf("Normalize(%q): ends map to %d..%d, want 0..%d", tt.in, n.Orig(0), n.OrigEnd(len(n.Text)), len(tt.in))
+		}
+	}
+}
+
+// Phrase queries over an index analyzed with search-mode tokens: the
+// positions must let a phrase match inside a longer word and across words,
+// and must not match words out of order.
+func TestPhraseQueries(t *testing.T) {
+	m := mapping.NewIndexMapping()
+	m.DefaultAnalyzer = Name
+	idx, err := bleve.New(t.TempDir()+"/idx", m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	docs := map[string]string{
+		"bridge": "长江大桥建成通车，标志着交通建设迈上新台阶。",
+		"miit":   "下一步，工业和信息化部将统筹推动新型基础设施技术创新，加快工业互联网创新发展。",
+		"choke":  "有力有效解决“卡脖子”问题，为构建现代化经济体系提供有力支撑。",
+		"shift":  "关于从“产能过剩”向“弹性产能”的转变",
+	}
+	for id, text := range docs {
+		if err := idx.Index(id, map[string]string{"text": text}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		phrase string
+		want   string // "" when nothing may match
+	}{
+		{"大桥建成", "bridge"},
+		{"长江大桥建成", "bridge"},
+		{"长江大桥", "bridge"},
+		{"建成大桥", ""},
+		{"工业互联网创新发展", "miit"},
+		{"互联网创新", "miit"},
+		{"加快工业互联网", "miit"},
+		{"新型基础设施技术创新", "miit"},
+		{"解决卡脖子问题", "choke"},
+		{"卡脖子", "choke"},
+		{"弹性产能", "shift"},
+		{"产能过剩", "shift"},
+		{"弹性过剩", ""},
+	}
+	for _, tt := range tests {
+		q := bleve.NewMatchPhraseQuery(tt.phrase)
+		q.SetField("text")
+		res, err := idx.Search(bleve.NewSearchRequest(q))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, h := range res.Hits {
+			got = append(got, h.ID)
+		}
+		want := []string{}
+		if tt.want != "" {
+			want = []string{tt.want}
+		}
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("phrase %q matched %v, want %v", tt.phrase, got, want)
+		}
+	}
+}
+
+func TestParseUserDict(t *testing.T) {
+	got, err := ParseUserDict("words.txt", strings.NewReader("# comment\n\n新质生产力\n数字孪生 n\n低空经济 50 n\n  ＡＩ大模型 10 nz  \n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "新质生产力\n数字孪生 n\n低空经济 50 n\nai大模型 10 nz\n"
+	if got != want {
+		t.Errorf("ParseUserDict = %q, want %q", got, want)
+	}
+	bad := []struct{ in, msg string }{
+		{"a b c d\n", "words.txt:1: invalid user dictionary: want"},
+		{"ok\n词 -5 n\n", "words.txt:2: invalid user dictionary: frequency \"-5\""},
+		{"词 5 名词\n", "words.txt:1: invalid user dictionary: part of speech"},
+		{"\xff\xfe\n", "words.txt:1: invalid user dictionary: not valid UTF-8"},
+	}
+	for _, b := range bad {
+		_, err := ParseUserDict("words.txt", strings.NewReader(b.in))
+		if err == nil || !strings.HasPrefix(err.Error(), b.msg) {
+			t.Errorf("ParseUserDict(%q) error = %v, want prefix %q", b.in, err, b.msg)
+		}
+	}
+	if _, err := ParseUserDict("gov_terms.txt", strings.NewReader(GovTerms())); err != nil {
+		t.Errorf("built-in dictionary: %v", err)
+	}
+}
+
+// A user dictionary word becomes one token, and indexes built with
+// different dictionaries share nothing by accident.
+func TestUserDictionary(t *testing.T) {
+	before, err := NewTokenizer("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dict, err := ParseUserDict("words.txt", strings.NewReader("新质生产力 1000 n\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := NewTokenizer(dict)
+	if err != nil {
+		t.Fatal(err)
+	}
+	terms := func(tz analysis.Tokenizer) string {
+		var s []string
+		for _, tk := range tz.Tokenize([]byte("发展新质生产力")) {
+			s = append(s, string(tk.Term))
+		}
+		return strings.Join(s, " ")
+	}
+	if got := terms(before); strings.Contains(got, "新质生产力") {
+		t.Errorf("without the user dictionary: %q already has the word", got)
+	}
+	if got := terms(after); !strings.Contains(got, "新质生产力") {
+		t.Errorf("with the user dictionary: %q lacks 新质生产力", got)
+	}
+}
+
+func BenchmarkTokenize(b *testing.B) {
+	tz, err := NewTokenizer("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	text := []byte(strings.Repeat("工业和信息化部积极贯彻落实党中央、国务院决策部署，围绕去产能和医疗物资保障开展了一系列工作。", 50))
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		tz.Tokenize(text)
+	}
+}

@@ -1,0 +1,133 @@
+package analyzer
+
+import (
+	"fmt"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/registry"
+	"github.com/yanyiwu/gojieba"
+)
+
+// TokenizerName is the name of the jieba tokenizer in bleve's registry.
+const TokenizerName = "govsearch_jieba"
+
+// UserDictKey is the tokenizer configuration key that holds a canonical
+// user dictionary (see ParseUserDict). It lives in the index mapping, so an
+// index reopens with exactly the words it was built with.
+const UserDictKey = "user_dict"
+
+// Tokenizer cuts Chinese text with jieba's search mode and emits tokens
+// whose offsets are exact byte offsets into the original text and whose
+// positions make bleve's phrase queries work.
+//
+// Positions follow jieba's precise cut: each word of the precise cut gets the
+// next position, and the sub-words that search mode adds (长江 and 大桥 of
+// 长江大桥) get the position of the word they come from. bleve's
+// MatchPhraseQuery turns tokens at one position into alternatives, so the
+// phrase 大桥建成 (大桥@1 建成@2) matches 长江大桥建成 (长江大桥, 长江, 大桥@1;
+// 建成@2), which a tokenizer numbering search-mode tokens one by one misses.
+//
+// Text is normalized (see Normalize) before it is cut, so ５Ｇ and 5G cut alike,
+// and tokens without a letter or digit (punctuation, spaces) are dropped
+// without taking a position.
+type Tokenizer struct {
+	jieba *gojieba.Jieba
+}
+
+// NewTokenizer returns a tokenizer on the shared jieba instance for the
+// given canonical user dictionary ("" for the government terms only).
+func NewTokenizer(userDict string) (*Tokenizer, error) {
+	j, err := sharedJieba(userDict)
+	if err != nil {
+		return nil, err
+	}
+	return &Tokenizer{jieba: j}, nil
+}
+
+// Tokenize implements analysis.Tokenizer.
+func (t *Tokenizer) Tokenize(input []byte) analysis.TokenStream {
+	n := Normalize(string(input))
+	words := t.jieba.Tokenize(n.Text, gojieba.SearchMode, true)
+	if len(words) == 0 {
+		return nil
+	}
+	// Walk backwards: search mode emits a word's sub-words right before the
+	// word, so a token inside the span of the word after it is a sub-word.
+	parent := make([]int, len(words))
+	cur := -1
+	for k := len(words) - 1; k >= 0; k-- {
+		w := words[k]
+		if cur >= 0 && w.Start >= words[cur].Start && w.End <= words[cur].End {
+			parent[k] = cur
+			continue
+		}
+		cur = k
+		parent[k] = k
+	}
+	stream := make(analysis.TokenStream, 0, len(words))
+	pos, last := 0, -1
+	for k, w := range words {
+		p := parent[k]
+		if !isWord(w.Str) {
+			continue
+		}
+		if p != k && w.Start == words[p].Start && w.End == words[p].End {
+			continue // search mode repeats some words verbatim
+		}
+		if p != last {
+			pos++
+			last = p
+		}
+		stream = append(stream, &analysis.Token{
+			Term:     []byte(w.Str),
+			Start:    n.Orig(w.Start),
+			End:      n.OrigEnd(w.End),
+			Position: pos,
+			Type:     tokenType(w.Str),
+		})
+	}
+	return stream
+}
+
+// isWord reports whether s has a letter or a digit: punctuation and spaces
+// are not searchable terms.
+func isWord(s string) bool {
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsNumber(r) {
+			return true
+		}
+	}
+	return false
+}
+
+func tokenType(s string) analysis.TokenType {
+	r, _ := utf8.DecodeRuneInString(s)
+	switch {
+	case unicode.Is(unicode.Han, r):
+		return analysis.Ideographic
+	case unicode.IsDigit(r):
+		return analysis.Numeric
+	}
+	return analysis.AlphaNumeric
+}
+
+// TokenizerConstructor builds the tokenizer from its registry configuration.
+func TokenizerConstructor(config map[string]any, _ *registry.Cache) (analysis.Tokenizer, error) {
+	userDict := ""
+	if v, ok := config[UserDictKey]; ok {
+		s, ok := v.(string)
+		if !ok {
+			return nil, fmt.Errorf("%s: %s must be a string, got %T", TokenizerName, UserDictKey, v)
+		}
+		userDict = s
+	}
+	return NewTokenizer(userDict)
+}
+
+func init() {
+	if err := registry.RegisterTokenizer(TokenizerName, TokenizerConstructor); err != nil {
+		panic(err)
+	}
+}

@@ -1,0 +1,107 @@
+// Package api is govsearch's HTTP interface: a versioned JSON API under /v1
+// and health probes, built on go-chi. Handlers are thin — parse, validate,
+// one call to the Searcher, write — and every error leaves through
+// writeError, which maps domain errors to status codes in one table.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/govsearch/govsearch/index"
+)
+
+// Searcher is what the API needs of an index; *index.Index implements it,
+// tests hand in fakes.
+type Searcher interface {
+	Search(ctx context.Context, req index.SearchRequest) (*index.SearchResult, error)
+	Document(ctx context.Context, docID string) (*index.Reply, error)
+}
+
+var _ Searcher = (*index.Index)(nil)
+
+// Options configure the handler.
+type Options struct {
+	Logger *slog.Logger
+	// SearchTimeout bounds one search; 0 means 10 seconds.
+	SearchTimeout time.Duration
+}
+
+// NewHandler returns the HTTP handler serving s: the whole route table is
+// here, so the API's surface can be read in one place.
+func NewHandler(s Searcher, opts Options) http.Handler {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.SearchTimeout <= 0 {
+		opts.SearchTimeout = 10 * time.Second
+	}
+	h := &handlers{s: s, log: opts.Logger, timeout: opts.SearchTimeout}
+
+	r := chi.NewRouter()
+	r.Use(middleware.RequestID)
+	r.Use(h.recoverer)
+	r.Use(h.logRequests)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		h.writeError(w, r, errorf(http.StatusNotFound, "not_found", "no route for %s", r.URL.Path))
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		h.writeError(w, r, errorf(http.StatusMethodNotAllowed, "method_not_allowed", "%s is not allowed on %s", r.Method, r.URL.Path))
+	})
+
+	r.Get("/healthz", h.healthz)
+	r.Route("/v1", func(r chi.Router) {
+		r.Get("/search", h.search)
+		r.Get("/documents/{doc_id}", h.document)
+	})
+	return r
+}
+
+// handlers holds what the route handlers share.
+type handlers struct {
+	s       Searcher
+	log     *slog.Logger
+	timeout time.Duration
+}
+
+func (h *handlers) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// recoverer turns a panic in a handler into a logged 500 with the usual
+// JSON error body, never a dropped connection or a stack trace to a client.
+func (h *handlers) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				h.log.Error("panic", "request_id", middleware.GetReqID(r.Context()), "panic", v, "path", r.URL.Path)
+				writeJSON(w, http.StatusInternalServerError, errorBody("internal", "internal error"))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// logRequests logs one line a request, keyed by route pattern so that logs
+// and metrics group requests the same way.
+func (h *handlers) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		next.ServeHTTP(ww, r)
+		route := "unmatched"
+		if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
+			route = rc.RoutePattern()
+		}
+		h.log.Info("request", "request_id", middleware.GetReqID(r.Context()), "method", r.Method, "route", route,
+			"status", ww.Status(), "bytes", ww.BytesWritten(), "duration_ms", float64(time.Since(start).Microseconds())/1000)
+	})
+}

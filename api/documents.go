@@ -1,0 +1,91 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/go-chi/chi/v5"
+)
+
+// documentResponse is the body of GET /v1/documents/{doc_id}.
+type documentResponse struct {
+	DocID       string         `json:"doc_id"`
+	Title       string         `json:"title"`
+	Date        *string        `json:"date"`
+	Tags        []string       `json:"tags"`
+	Categories  []string       `json:"categories"`
+	Source      string         `json:"source,omitempty"`
+	FrontMatter map[string]any `json:"front_matter"`
+	Sections    []sectionJSON  `json:"sections"`
+}
+
+type sectionJSON struct {
+	Section int    `json:"section"`
+	Heading string `json:"heading"`
+	Text    string `json:"text"`
+}
+
+func (h *handlers) document(w http.ResponseWriter, r *http.Request) {
+	id, err := docIDParam(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
+	defer cancel()
+	doc, err := h.s.Document(ctx, id)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	fm := map[string]any{"title": doc.Title, "tags": nonNil(doc.Tags), "categories": nonNil(doc.Categories)}
+	if d := formatDate(doc.Date); d != nil {
+		fm["date"] = *d
+	}
+	for k, v := range doc.Meta {
+		fm[k] = v
+	}
+	source, _ := doc.Meta["source"].(string)
+	out := documentResponse{
+		DocID:       doc.DocID,
+		Title:       doc.Title,
+		Date:        formatDate(doc.Date),
+		Tags:        nonNil(doc.Tags),
+		Categories:  nonNil(doc.Categories),
+		Source:      source,
+		FrontMatter: fm,
+		Sections:    make([]sectionJSON, 0, len(doc.Sections)),
+	}
+	for _, s := range doc.Sections {
+		out.Sections = append(out.Sections, sectionJSON{Section: s.Num, Heading: s.Heading, Text: s.Text})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// docIDParam reads the doc_id path parameter. Ids are relative paths, so
+// they may hold slashes, which clients send escaped as %2F; path tricks
+// (.., absolute paths, backslashes, NUL) are refused outright.
+func docIDParam(r *http.Request) (string, error) {
+	raw := chi.URLParam(r, "doc_id")
+	id, err := url.PathUnescape(raw)
+	if err != nil {
+		return "", badParam("doc_id", "is not a valid escaped path segment")
+	}
+	switch {
+	case id == "" || !utf8.ValidString(id):
+		return "", badParam("doc_id", "is empty or not valid UTF-8")
+	case len(id) > 512:
+		return "", badParam("doc_id", "is longer than 512 bytes")
+	case strings.HasPrefix(id, "/") || strings.ContainsAny(id, "\\\x00"):
+		return "", badParam("doc_id", "must be a relative path with forward slashes")
+	}
+	for _, seg := range strings.Split(id, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return "", badParam("doc_id", "must not contain empty, . or .. segments")
+		}
+	}
+	return id, nil
+}

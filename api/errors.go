@@ -1,0 +1,86 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/govsearch/govsearch/index"
+)
+
+// apiError is an error with the status and code a client sees.
+type apiError struct {
+	status  int
+	code    string
+	message string
+}
+
+func (e *apiError) Error() string { return e.message }
+
+func errorf(status int, code, format string, args ...any) *apiError {
+	return &apiError{status: status, code: code, message: fmt.Sprintf(format, args...)}
+}
+
+// badParam is a 400 that names the parameter and what is wrong with it.
+func badParam(param, format string, args ...any) *apiError {
+	return errorf(http.StatusBadRequest, "invalid_parameter", "%s: %s", param, fmt.Sprintf(format, args...))
+}
+
+// statusTable maps domain errors to responses. Anything not in it is a 500
+// whose body says only "internal error"; the details go to the log.
+var statusTable = []struct {
+	err    error
+	status int
+	code   string
+}{
+	{index.ErrNotFound, http.StatusNotFound, "not_found"},
+	{index.ErrBadQuery, http.StatusBadRequest, "invalid_query"},
+	{context.DeadlineExceeded, http.StatusServiceUnavailable, "timeout"},
+	{context.Canceled, 499, "canceled"},
+}
+
+// writeError writes err as the one JSON error shape of the API.
+func (h *handlers) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		writeJSON(w, ae.status, errorBody(ae.code, ae.message))
+		return
+	}
+	for _, e := range statusTable {
+		if errors.Is(err, e.err) {
+			writeJSON(w, e.status, errorBody(e.code, err.Error()))
+			return
+		}
+	}
+	h.log.Error("internal error", "request_id", middleware.GetReqID(r.Context()), "path", r.URL.Path, "err", err)
+	writeJSON(w, http.StatusInternalServerError, errorBody("internal", "internal error"))
+}
+
+// errorJSON is the body of every error response.
+type errorJSON struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+func errorBody(code, message string) errorJSON {
+	var e errorJSON
+	e.Error.Code = code
+	e.Error.Message = message
+	return e
+}
+
+// writeJSON writes v as the response body with the given status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}

@@ -1,0 +1,119 @@
+// Command govsearch is a full-text search service for Chinese government
+// replies (答复的函) and the documents around them: it indexes a folder of
+// Markdown files with YAML front matter into sections, and serves ranked,
+// highlighted sections over HTTP and on the command line.
+//
+// Usage:
+//
+//	govsearch index   -src DIR -index DIR [-user-dict FILE] [-workers N]
+//	govsearch search  -index DIR [-n 10] [-from 0] [-json] QUERY
+//	govsearch serve   [-index DIR] [-src DIR] [-addr 127.0.0.1:8080] [-user-dict FILE]
+//	govsearch analyze [-user-dict FILE] TEXT
+//
+// index builds a complete index of every .md and .markdown file under -src.
+// It builds a new generation beside the one being served and swaps it in
+// only when complete, so a failed or interrupted run leaves the previous
+// index untouched. It prints progress on a terminal and a summary at the
+// end, and exits 1 when any file was skipped (after indexing the rest).
+//
+// search prints ranked sections for QUERY: title, heading, date, score and
+// a snippet with the matches marked; -json prints the HTTP API's JSON.
+// Words must all occur; "quoted text" must occur as a phrase.
+//
+// serve serves the HTTP API (GET /v1/search, GET /v1/documents/{doc_id},
+// GET /healthz). With -src and no index at -index it builds one first.
+// Without -index and -src it serves the sample of real replies built into
+// the binary, indexed into the cache folder on first start.
+//
+// analyze prints the tokens of TEXT (term, byte offsets, position), for
+// people who tune dictionaries.
+//
+// Every flag's default can be set by an environment variable
+// GOVSEARCH_<FLAG> with dashes as underscores, for example
+// GOVSEARCH_INDEX=/data/index or GOVSEARCH_USER_DICT=/etc/govsearch/words.txt.
+// GOVSEARCH_CACHE_DIR sets where dictionaries and the sample index are
+// unpacked (default: the user's cache folder, else the temporary folder).
+//
+// Exit status: 0 on success, 1 on failure, 2 on a usage error.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(exitCode(err, os.Stderr))
+}
+
+// errUsage marks errors in how the command was called (exit status 2).
+var errUsage = errors.New("usage")
+
+// errSkipped marks an index run that indexed everything it could but
+// skipped some files (exit status 1, after the summary).
+var errSkipped = errors.New("some files were skipped")
+
+func exitCode(err error, stderr io.Writer) int {
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		fmt.Fprintln(stderr, "govsearch:", err)
+		return 2
+	}
+	fmt.Fprintln(stderr, "govsearch:", err)
+	return 1
+}
+
+// command is one subcommand.
+type command struct {
+	name  string
+	short string
+	run   func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{"index", "build an index from a folder of Markdown replies", runIndex},
+		{"search", "search an index from the command line", runSearch},
+		{"serve", "serve the HTTP API", runServe},
+		{"analyze", "print the tokens of a text", runAnalyze},
+	}
+}
+
+// run dispatches to a subcommand; main only adds signals and the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
+		if len(args) == 0 {
+			return fmt.Errorf("%w: a command is required", errUsage)
+		}
+		return nil
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(ctx, args[1:], stdout, stderr)
+		}
+	}
+	usage(stderr)
+	return fmt.Errorf("%w: unknown command %q", errUsage, args[0])
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "govsearch: full-text search for Chinese government replies")
+	fmt.Fprintln(w, "\nUsage: govsearch COMMAND [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.short)
+	}
+	fmt.Fprintln(w, "\nRun govsearch COMMAND -h for its flags. Flags default to GOVSEARCH_<FLAG> environment variables.")
+}

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/govsearch/govsearch"
+	"github.com/govsearch/govsearch/analyzer"
+	"github.com/govsearch/govsearch/api"
+	"github.com/govsearch/govsearch/index"
+)
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve", "[-index DIR] [-src DIR] [-addr HOST:PORT]", stderr)
+	dir := fs.String("index", "", "index folder (default: the built-in sample, indexed into the cache folder)")
+	src := fs.String("src", "", "folder of Markdown files to index first when -index holds no index")
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	userDict := fs.String("user-dict", "", "user dictionary for an index built by serve")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return fmt.Errorf("%w: serve takes no arguments", errUsage)
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	dict, err := loadUserDict(*userDict)
+	if err != nil {
+		return err
+	}
+	indexDir, err := prepareIndex(ctx, *dir, *src, dict, log, stderr)
+	if err != nil {
+		return err
+	}
+	srv, err := startServer(serverConfig{Index: indexDir, Addr: *addr, Logger: log})
+	if err != nil {
+		return err
+	}
+	log.Info("serving", "addr", "http://"+srv.Addr(), "index", srv.ix.Path())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve() }()
+	select {
+	case err := <-errc:
+		srv.Shutdown(context.Background())
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}
+
+// prepareIndex returns the index folder to serve, building it first when
+// -src is given and there is none, or building the sample when neither flag
+// is.
+func prepareIndex(ctx context.Context, dir, src, dict string, log *slog.Logger, stderr io.Writer) (string, error) {
+	switch {
+	case dir == "" && src == "":
+		return sampleIndex(ctx, dict, log, stderr)
+	case dir == "":
+		return "", fmt.Errorf("%w: -src needs -index, the folder to build into", errUsage)
+	case index.Exists(dir):
+		return dir, nil
+	case src == "":
+		return "", fmt.Errorf("no index at %s: build one with govsearch index -src DIR -index %s, or pass -src", dir, dir)
+	}
+	log.Info("building index", "src", src, "index", dir)
+	sum, err := buildIndex(ctx, index.BuildOptions{Source: src, Index: dir, UserDict: dict}, stderr)
+	if err != nil {
+		return "", err
+	}
+	for _, e := range sum.Skipped {
+		log.Warn("skipped file", "err", e)
+	}
+	log.Info("built index", "documents", sum.Documents, "sections", sum.Sections, "elapsed", sum.Elapsed.String())
+	return dir, nil
+}
+
+// sampleIndex unpacks the built-in sample and indexes it once into the
+// cache folder; the folder's name is a hash of the sample, the dictionary
+// and the index format, so a new binary never serves a stale sample.
+func sampleIndex(ctx context.Context, dict string, log *slog.Logger, stderr io.Writer) (string, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "format %d\n%s\n%s\n", index.FormatVersion, analyzer.GovTerms(), dict)
+	err := fs.WalkDir(govsearch.Sample, govsearch.SampleRoot, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := govsearch.Sample.ReadFile(path)
+		fmt.Fprintf(h, "%s %d\n", path, len(b))
+		h.Write(b)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("read built-in sample: %w", err)
+	}
+	base, err := analyzer.CacheDir()
+	if err != nil {
+		return "", err
+	}
+	root := filepath.Join(base, "sample-"+hex.EncodeToString(h.Sum(nil)[:8]))
+	dir := filepath.Join(root, "index")
+	if index.Exists(dir) {
+		return dir, nil
+	}
+	src := filepath.Join(root, "src")
+	sub, err := fs.Sub(govsearch.Sample, govsearch.SampleRoot)
+	if err != nil {
+		return "", err
+	}
+	os.RemoveAll(src)
+	if err := os.CopyFS(src, sub); err != nil {
+		return "", fmt.Errorf("unpack built-in sample: %w", err)
+	}
+	log.Info("indexing the built-in sample", "index", dir)
+	sum, err := buildIndex(ctx, index.BuildOptions{Source: src, Index: dir, UserDict: dict}, stderr)
+	if err != nil {
+		return "", err
+	}
+	if len(sum.Skipped) > 0 {
+		return "", fmt.Errorf("built-in sample: %v", sum.Skipped[0])
+	}
+	return dir, nil
+}
+
+// serverConfig configures a server.
+type serverConfig struct {
+	Index  string
+	Addr   string
+	Logger *slog.Logger
+}
+
+// server is the HTTP service over one open index; tests drive it directly.
+type server struct {
+	ix   *index.Index
+	ln   net.Listener
+	http *http.Server
+}
+
+// startServer opens the index and listens at once, so that a busy port is
+// an error here and not in a goroutine later.
+func startServer(cfg serverConfig) (*server, error) {
+	ix, err := index.Open(cfg.Index)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		ix.Close()
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	h := api.NewHandler(ix, api.Options{Logger: cfg.Logger})
+	return &server{
+		ix: ix,
+		ln: ln,
+		http: &http.Server{
+			Handler:           h,
+			ReadHeaderTimeout: 5 * time.Second,
+			ReadTimeout:       10 * time.Second,
+			WriteTimeout:      30 * time.Second,
+			IdleTimeout:       120 * time.Second,
+			MaxHeaderBytes:    16 << 10,
+			ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+		},
+	}, nil
+}
+
+// Addr is the address the server listens on (useful with port 0).
+func (s *server) Addr() string { return s.ln.Addr().String() }
+
+// Serve serves until Shutdown.
+func (s *server) Serve() error {
+	if err := s.http.Serve(s.ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Shutdown stops accepting requests, waits for those in flight (bounded by
+// ctx), and only then closes the index they read.
+func (s *server) Shutdown(ctx context.Context) error {
+	herr := s.http.Shutdown(ctx)
+	ierr := s.ix.Close()
+	return errors.Join(herr, ierr)
+}

@@ -1,0 +1,392 @@
+package index
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+)
+
+// MaxFileSize is the largest input file Build reads; anything bigger is
+// not a reply and would only exhaust memory.
+const MaxFileSize = 64 << 20
+
+// BuildOptions says what to index and where.
+type BuildOptions struct {
+	// Source is the folder tree of Markdown files.
+	Source string
+	// Index is the index folder; the new index replaces the one served
+	// from it only once complete.
+	Index string
+	// UserDict is a canonical user dictionary (analyzer.ParseUserDict).
+	UserDict string
+	// Workers read and parse files in parallel; 0 means one per core.
+	Workers int
+	// Progress, when set, is called after each file with the files done
+	// and the total, from one goroutine.
+	Progress func(done, total int)
+}
+
+// BuildSummary reports what Build did.
+type BuildSummary struct {
+	Files      int
+	Documents  int
+	Sections   int
+	Bytes      int64 // bytes of the files indexed
+	IndexBytes int64 // size of the new index on disk
+	Skipped    []*FileError
+	Elapsed    time.Duration
+	Path       string // the new generation's folder
+}
+
+// batchBytes bounds a bleve batch by the text it holds, so memory stays
+// flat whatever the size of the documents.
+const batchBytes = 8 << 20
+
+// Build indexes every .md and .markdown file under opts.Source into a new
+// generation beside the current one in opts.Index and swaps it in when it is
+// complete. Files that cannot be read or parsed are skipped and reported in
+// the summary; the error is non-nil only when the build as a whole failed,
+// in which case the served index is untouched.
+func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
+	start := time.Now()
+	files, err := listSources(opts.Source)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(opts.Index, 0o755); err != nil {
+		return nil, fmt.Errorf("create index folder: %w", err)
+	}
+	m, err := newMapping(opts.UserDict)
+	if err != nil {
+		return nil, err
+	}
+	gen := "gen-" + time.Now().UTC().Format("20060102T150405.000000000")
+	building := filepath.Join(opts.Index, ".building-"+gen)
+	bi, err := bleve.NewUsing(building, m, scorch.Name, scorch.Name, map[string]any{
+		// A generation is invisible until swapped in, and a crash leaves
+		// only a folder to delete: no need to sync every batch.
+		"unsafe_batch": false,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create index %s: %w", building, err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			bi.Close()
+			os.RemoveAll(building)
+		}
+	}()
+
+	sum := &BuildSummary{Files: len(files)}
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.NumCPU()
+	}
+	type result struct {
+		reply *Reply
+		size  int64
+		err   *FileError
+	}
+	jobs := make(chan sourceFile)
+	results := make(chan result, workers)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for f := range jobs {
+				r, size, err := readReply(f)
+				select {
+				case results <- result{r, size, err}:
+				case <-ctx.Done():
+					return
+				}
+			}
+		})
+	}
+	go func() {
+		defer close(jobs)
+		for _, f := range files {
+			select {
+			case jobs <- f:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() { wg.Wait(); close(results) }()
+
+	batch := bi.NewBatch()
+	batchSize := 0
+	flush := func() error {
+		if batch.Size() == 0 {
+			return nil
+		}
+		if err := bi.Batch(batch); err != nil {
+			return fmt.Errorf("write index batch: %w", err)
+		}
+		batch.Reset()
+		batchSize = 0
+		return nil
+	}
+	seen := make(map[string]string, len(files))
+	done := 0
+	for res := range results {
+		done++
+		if opts.Progress != nil {
+			opts.Progress(done, len(files))
+		}
+		if res.err != nil {
+			sum.Skipped = append(sum.Skipped, res.err)
+			continue
+		}
+		r := res.reply
+		if prev, dup := seen[r.DocID]; dup {
+			sum.Skipped = append(sum.Skipped, &FileError{Path: r.path, Err: fmt.Errorf("%w %q: also the id of %s", ErrDuplicateID, r.DocID, prev)})
+			continue
+		}
+		seen[r.DocID] = r.path
+		for _, doc := range sectionDocs(r) {
+			if err := batch.Index(doc.id, doc.fields); err != nil {
+				return nil, fmt.Errorf("index %s: %w", r.path, err)
+			}
+			batchSize += doc.size
+		}
+		sum.Documents++
+		sum.Sections += len(r.Sections)
+		sum.Bytes += res.size
+		if batchSize >= batchBytes {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("build index: %w", err)
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	if err := bi.Close(); err != nil {
+		return nil, fmt.Errorf("close new index: %w", err)
+	}
+	ok = true
+	// Two files with one doc_id: which one wins must not depend on which
+	// worker finished first, so the skipped list is sorted for the report.
+	slices.SortFunc(sum.Skipped, func(a, b *FileError) int { return strings.Compare(a.Path, b.Path) })
+
+	final := filepath.Join(opts.Index, gen)
+	if err := os.Rename(building, final); err != nil {
+		os.RemoveAll(building)
+		return nil, fmt.Errorf("finish index: %w", err)
+	}
+	if err := swapCurrent(opts.Index, gen); err != nil {
+		os.RemoveAll(final)
+		return nil, err
+	}
+	removeOldGenerations(opts.Index, gen)
+	sum.Path = final
+	sum.IndexBytes = dirSize(final)
+	sum.Elapsed = time.Since(start)
+	return sum, nil
+}
+
+// sourceFile is one input file: where it is and what doc_id it gets.
+type sourceFile struct {
+	path  string
+	docID string
+}
+
+// listSources finds the Markdown files under src, sorted by path, so that
+// doc_id collisions resolve the same way every time.
+func listSources(src string) ([]sourceFile, error) {
+	st, err := os.Stat(src)
+	if err != nil {
+		return nil, fmt.Errorf("source folder: %w", err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("source folder %s: not a folder", src)
+	}
+	var files []sourceFile
+	err = filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			// An unreadable subfolder is reported by readReply's caller as
+			// a skipped file would be; here it can only be skipped.
+			if d != nil && d.IsDir() && path != src {
+				return fs.SkipDir
+			}
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if path != src && strings.HasPrefix(name, ".") {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		ext := strings.ToLower(filepath.Ext(name))
+		if ext != ".md" && ext != ".markdown" {
+			return nil
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		files = append(files, sourceFile{path: path, docID: filepath.ToSlash(strings.TrimSuffix(rel, filepath.Ext(rel)))})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", src, err)
+	}
+	// Sorted by doc_id, then .md before .markdown: the first file of an
+	// id is the one indexed.
+	slices.SortFunc(files, func(a, b sourceFile) int {
+		if c := strings.Compare(a.docID, b.docID); c != 0 {
+			return c
+		}
+		return strings.Compare(a.path, b.path)
+	})
+	return files, nil
+}
+
+// readReply reads and parses one file.
+func readReply(f sourceFile) (*Reply, int64, *FileError) {
+	st, err := os.Stat(f.path)
+	if err != nil {
+		return nil, 0, &FileError{Path: f.path, Err: err}
+	}
+	if !st.Mode().IsRegular() {
+		return nil, 0, &FileError{Path: f.path, Err: errors.New("not a regular file")}
+	}
+	if st.Size() > MaxFileSize {
+		return nil, 0, &FileError{Path: f.path, Err: fmt.Errorf("file is %d MB, more than the limit of %d MB", st.Size()>>20, MaxFileSize>>20)}
+	}
+	data, err := os.ReadFile(f.path)
+	if err != nil {
+		return nil, 0, &FileError{Path: f.path, Err: err}
+	}
+	if len(strings.TrimSpace(string(data))) == 0 {
+		return nil, 0, &FileError{Path: f.path, Err: ErrEmpty}
+	}
+	r, err := ParseReply(f.path, f.docID, data)
+	if err != nil {
+		var fe *FileError
+		if errors.As(err, &fe) {
+			return nil, 0, fe
+		}
+		return nil, 0, &FileError{Path: f.path, Err: err}
+	}
+	r.path = f.path
+	return r, int64(len(data)), nil
+}
+
+// sectionDoc is one bleve document: a section with its document's fields.
+type sectionDoc struct {
+	id     string
+	fields map[string]any
+	size   int
+}
+
+// sectionDocs turns a reply into the bleve documents of its sections.
+func sectionDocs(r *Reply) []sectionDoc {
+	meta := ""
+	if len(r.Meta) > 0 {
+		b, err := json.Marshal(r.Meta)
+		if err == nil {
+			meta = string(b)
+		}
+	}
+	publisher, _ := r.Meta["publisher"].(string)
+	source, _ := r.Meta["source"].(string)
+	docs := make([]sectionDoc, 0, len(r.Sections))
+	for _, s := range r.Sections {
+		f := map[string]any{
+			fieldDocID:   r.DocID,
+			fieldSection: float64(s.Num),
+			fieldTitle:   r.Title,
+			fieldHeading: s.Heading,
+			fieldText:    s.Text,
+		}
+		if !r.Date.IsZero() {
+			f[fieldDate] = r.Date
+		}
+		if len(r.Tags) > 0 {
+			f[fieldTags] = r.Tags
+		}
+		if len(r.Categories) > 0 {
+			f[fieldCategories] = r.Categories
+		}
+		if publisher != "" {
+			f[fieldPublisher] = publisher
+		}
+		if source != "" {
+			f[fieldSource] = source
+		}
+		if meta != "" {
+			f[fieldMeta] = meta
+		}
+		docs = append(docs, sectionDoc{
+			id:     r.DocID + "#" + strconv.Itoa(s.Num),
+			fields: f,
+			size:   len(s.Text) + len(s.Heading) + len(r.Title) + len(meta),
+		})
+	}
+	return docs
+}
+
+// swapCurrent points the index folder's current link at gen. rename(2)
+// replaces the link atomically: a reader opens either the old generation or
+// the new one, never nothing.
+func swapCurrent(dir, gen string) error {
+	tmp := filepath.Join(dir, ".current-"+gen)
+	os.Remove(tmp)
+	if err := os.Symlink(gen, tmp); err != nil {
+		return fmt.Errorf("swap in new index: %w", err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, currentLink)); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("swap in new index: %w", err)
+	}
+	return nil
+}
+
+// removeOldGenerations deletes the generations other than keep. A process
+// still reading an old one keeps its open files until it closes them.
+func removeOldGenerations(dir, keep string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if e.IsDir() && strings.HasPrefix(e.Name(), "gen-") && e.Name() != keep {
+			os.RemoveAll(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+func dirSize(dir string) int64 {
+	var n int64
+	filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if info, err := d.Info(); err == nil {
+				n += info.Size()
+			}
+		}
+		return nil
+	})
+	return n
+}
