@@ -93,18 +93,40 @@ func markHTML(text string, start, end int, spans []span) string {
 			continue
 		}
 		from := max(s.Start, pos)
-		b.WriteString(html.EscapeString(text[pos:from]))
+		b.WriteString(escape(text[pos:from]))
 		b.WriteString("<mark>")
-		b.WriteString(html.EscapeString(text[from:s.End]))
+		b.WriteString(escape(text[from:s.End]))
 		b.WriteString("</mark>")
 		pos = s.End
 		end = max(end, s.End)
 	}
-	b.WriteString(html.EscapeString(text[pos:end]))
+	b.WriteString(escape(text[pos:end]))
 	if end < len(strings.TrimRight(text, " \n\u3000")) {
 		b.WriteString("…")
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// escape HTML-escapes s and turns paragraph breaks into single spaces: a
+// snippet is one line of text.
+func escape(s string) string {
+	s = html.EscapeString(s)
+	if !strings.Contains(s, "\n") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for len(s) > 0 {
+		i := strings.IndexByte(s, '\n')
+		if i < 0 {
+			b.WriteString(s)
+			break
+		}
+		b.WriteString(strings.TrimRight(s[:i], " \t\r\u3000"))
+		s = strings.TrimLeft(s[i:], " \t\r\n\u3000")
+		b.WriteByte(' ')
+	}
+	return b.String()
 }
 
 // markAll is markHTML over a whole short field such as a title or heading.

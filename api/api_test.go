@@ -1,0 +1,181 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/govsearch/govsearch/index"
+)
+
+// fakeSearcher records the last request and answers from fixed data.
+type fakeSearcher struct {
+	last index.SearchRequest
+	err  error
+}
+
+var _ Searcher = (*fakeSearcher)(nil)
+
+func (f *fakeSearcher) Search(ctx context.Context, req index.SearchRequest) (*index.SearchResult, error) {
+	f.last = req
+	if f.err != nil {
+		return nil, f.err
+	}
+	return &index.SearchResult{Query: req.Query, Total: 1, Took: 1500 * time.Microsecond, Hits: []index.Hit{{
+		ID: "a/b#1", DocID: "a/b", Section: 1, Title: "标题", Heading: "一、关于", Score: 1.5,
+		Date: time.Date(2020, 11, 7, 13, 20, 52, 0, time.FixedZone("CST", 8*3600)), Snippet: "<mark>词</mark>",
+	}}}, nil
+}
+
+func (f *fakeSearcher) Document(ctx context.Context, id string) (*index.Reply, error) {
+	if id != "a/b" {
+		return nil, fmt.Errorf("document %q: %w", id, index.ErrNotFound)
+	}
+	return &index.Reply{DocID: id, Title: "标题", Meta: map[string]any{"source": "https://example.org/a", "publisher": "国务院办公厅"},
+		Sections: []index.Section{{Num: 0, Text: "前言"}, {Num: 1, Heading: "一、关于", Text: "正文"}}}, nil
+}
+
+func get(t *testing.T, h http.Handler, target string) (int, map[string]any) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
+	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("GET %s: Content-Type %q", target, ct)
+	}
+	var body map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		t.Fatalf("GET %s: body %q is not JSON: %v", target, rec.Body.String(), err)
+	}
+	return rec.Code, body
+}
+
+func TestSearchResponseShape(t *testing.T) {
+	f := &fakeSearcher{}
+	code, body := get(t, NewHandler(f, Options{}), "/v1/search?q="+url.QueryEscape("工业 互联网")+"&from=20&size=5")
+	if code != http.StatusOK {
+		t.Fatalf("status %d: %v", code, body)
+	}
+	if f.last.Query != "工业 互联网" || f.last.From != 20 || f.last.Size != 5 {
+		t.Errorf("request passed on as %+v", f.last)
+	}
+	for _, key := range []string{"query", "total", "took_ms", "hits"} {
+		if _, ok := body[key]; !ok {
+			t.Errorf("response lacks %q: %v", key, body)
+		}
+	}
+	hit := body["hits"].([]any)[0].(map[string]any)
+	want := map[string]any{"id": "a/b#1", "doc_id": "a/b", "section": 1.0, "title": "标题", "heading": "一、关于",
+		"date": "2020-11-07T13:20:52+08:00", "score": 1.5, "snippet": "<mark>词</mark>"}
+	for k, v := range want {
+		if hit[k] != v {
+			t.Errorf("hit[%q] = %v, want %v", k, hit[k], v)
+		}
+	}
+	if _, ok := hit["tags"].([]any); !ok {
+		t.Errorf("hit tags = %v, want a list (empty, not null)", hit["tags"])
+	}
+}
+
+func TestSearchParameterErrors(t *testing.T) {
+	h := NewHandler(&fakeSearcher{}, Options{})
+	tests := []struct{ query, param string }{
+		{"", "q"},
+		{"q=", "q"},
+		{"q=" + strings.Repeat("字", index.MaxQueryLen+1), "q"},
+		{"q=%FF%FE", "q"},
+		{"q=a&size=0", "size"},
+		{"q=a&size=101", "size"},
+		{"q=a&size=ten", "size"},
+		{"q=a&from=-1", "from"},
+		{"q=a&from=9995&size=10", "from"},
+		{"q=a&from=99999999999999999999", "from"},
+	}
+	for _, tt := range tests {
+		code, body := get(t, h, "/v1/search?"+tt.query)
+		e, _ := body["error"].(map[string]any)
+		msg, _ := e["message"].(string)
+		if code != http.StatusBadRequest || e["code"] != "invalid_parameter" || !strings.HasPrefix(msg, tt.param+": ") {
+			t.Errorf("?%s: %d %v, want 400 invalid_parameter naming %s", truncate(tt.query, 30), code, body, tt.param)
+		}
+	}
+	code, _ := get(t, h, "/v1/search?q="+strings.Repeat("字", index.MaxQueryLen))
+	if code != http.StatusOK {
+		t.Errorf("q at the limit: status %d", code)
+	}
+}
+
+func TestErrorMapping(t *testing.T) {
+	tests := []struct {
+		err    error
+		status int
+		code   string
+	}{
+		{fmt.Errorf("plan: %w: nothing to search", index.ErrBadQuery), 400, "invalid_query"},
+		{fmt.Errorf("search: %w", context.DeadlineExceeded), 503, "timeout"},
+		{errors.New("disk on fire at /secret/path"), 500, "internal"},
+	}
+	for _, tt := range tests {
+		code, body := get(t, NewHandler(&fakeSearcher{err: tt.err}, Options{}), "/v1/search?q=a")
+		e := body["error"].(map[string]any)
+		if code != tt.status || e["code"] != tt.code {
+			t.Errorf("%v: %d %v, want %d %s", tt.err, code, body, tt.status, tt.code)
+		}
+		if tt.status == 500 && strings.Contains(fmt.Sprint(body), "secret") {
+			t.Errorf("500 body leaks the error: %v", body)
+		}
+	}
+}
+
+func TestDocumentRoute(t *testing.T) {
+	h := NewHandler(&fakeSearcher{}, Options{})
+	code, body := get(t, h, "/v1/documents/a%2Fb")
+	if code != http.StatusOK {
+		t.Fatalf("status %d: %v", code, body)
+	}
+	if body["doc_id"] != "a/b" || body["source"] != "https://example.org/a" || len(body["sections"].([]any)) != 2 {
+		t.Errorf("document = %v", body)
+	}
+	if fm := body["front_matter"].(map[string]any); fm["publisher"] != "国务院办公厅" || fm["title"] != "标题" {
+		t.Errorf("front_matter = %v", fm)
+	}
+	for target, want := range map[string]int{
+		"/v1/documents/nope":               404,
+		"/v1/documents/..%2Fetc%2Fpasswd":  400,
+		"/v1/documents/%2Fetc%2Fpasswd":    400,
+		"/v1/documents/a%2F..%2F..%2Fb":    400,
+		"/v1/documents/a%5Cb":              400,
+		"/v1/documents/a%00b":              400,
+		"/v1/nothing-here":                 404,
+		"/v1/documents/a%2Fb/unknown-part": 404,
+	} {
+		code, body := get(t, h, target)
+		if code != want {
+			t.Errorf("GET %s: %d %v, want %d", target, code, body, want)
+		}
+		if _, ok := body["error"].(map[string]any); !ok {
+			t.Errorf("GET %s: body %v lacks error", target, body)
+		}
+	}
+}
+
+func TestMethodNotAllowed(t *testing.T) {
+	rec := httptest.NewRecorder()
+	NewHandler(&fakeSearcher{}, Options{}).ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v1/search?q=a", nil))
+	if rec.Code != http.StatusMethodNotAllowed || !strings.Contains(rec.Body.String(), `"method_not_allowed"`) {
+		t.Errorf("POST /v1/search: %d %s", rec.Code, rec.Body.String())
+	}
+}
+
+func TestHealthz(t *testing.T) {
+	code, body := get(t, NewHandler(&fakeSearcher{}, Options{}), "/healthz")
+	if code != 200 || body["status"] != "ok" {
+		t.Errorf("healthz: %d %v", code, body)
+	}
+}

@@ -1,0 +1,336 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+const replies = "../../testdata/replies"
+
+// buildTestIndex runs `govsearch index` over the bundled replies.
+func buildTestIndex(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "index")
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"index", "-src", replies, "-index", dir}, &stdout, &stderr); err != nil {
+		t.Fatalf("index: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "indexed 12 documents") {
+		t.Errorf("index summary: %q", stdout.String())
+	}
+	return dir
+}
+
+// getJSON fetches a URL from the real listener and decodes its JSON body.
+func getJSON(t *testing.T, u string) (int, map[string]any) {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatalf("GET %s: %v", u, err)
+	}
+	defer resp.Body.Close()
+	var body map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatalf("GET %s: status %d, body not JSON: %v", u, resp.StatusCode, err)
+	}
+	return resp.StatusCode, body
+}
+
+func TestEndToEnd(t *testing.T) {
+	dir := buildTestIndex(t)
+	srv, err := startServer(serverConfig{Index: dir, Addr: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve()
+	defer srv.Shutdown(context.Background())
+	base := "http://" + srv.Addr()
+
+	for q, want := range map[string]string{"弹性产能": "reply-miit-2020-2524#1", "工业互联网": "reply-miit-2020-2524#2", "卡脖子": "reply-miit-2020-2524#3"} {
+		code, body := getJSON(t, base+"/v1/search?q="+url.QueryEscape(q))
+		if code != 200 {
+			t.Fatalf("search %s: %d %v", q, code, body)
+		}
+		hits := body["hits"].([]any)
+		if len(hits) == 0 || hits[0].(map[string]any)["id"] != want {
+			t.Errorf("search %s: hits %v, want %s first", q, hits, want)
+			continue
+		}
+		if s := hits[0].(map[string]any)["snippet"].(string); !strings.Contains(s, "<mark>") && q != "弹性产能" {
+			t.Errorf("search %s: snippet %q has no mark", q, s)
+		}
+	}
+
+	code, body := getJSON(t, base+"/v1/documents/"+url.PathEscape("guoban/govcn-5351586"))
+	if code != 200 || body["title"] != "国务院办公厅对全国政协十届三次会议第2741号提案的答复" {
+		t.Errorf("document: %d %v", code, body)
+	}
+	if code, body := getJSON(t, base+"/v1/documents/missing"); code != 404 || body["error"] == nil {
+		t.Errorf("missing document: %d %v", code, body)
+	}
+	if code, body := getJSON(t, base+"/v1/search?q=a&size=1000"); code != 400 || !strings.Contains(fmt.Sprint(body), "size") {
+		t.Errorf("size=1000: %d %v", code, body)
+	}
+	if code, body := getJSON(t, base+"/healthz"); code != 200 || body["status"] != "ok" {
+		t.Errorf("healthz: %d %v", code, body)
+	}
+
+	// Requests no client library would send, written on the raw socket.
+	for _, raw := range []string{
+		"GET /v1/documents/%ZZ HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /v1/search?q=%ZZ HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /v1/documents/..%2F..%2Fetc%2Fpasswd HTTP/1.1\r\nHost: x\r\n\r\n",
+	} {
+		status := rawStatus(t, srv.Addr(), raw)
+		if status < 400 || status >= 500 {
+			t.Errorf("%q: status %d, want 4xx", raw, status)
+		}
+	}
+}
+
+func rawStatus(t *testing.T, addr, req string) int {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	io.WriteString(c, req)
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("%q: %v", req, err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestSearchCommand(t *testing.T) {
+	dir := buildTestIndex(t)
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"search", "-index", dir, "-n", "3", "卡脖子"}, &stdout, &stderr); err != nil {
+		t.Fatalf("search: %v %s", err, stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{"三、关于从“世界工厂”向“中国工艺”的转变", "【卡脖子】", "reply-miit-2020-2524#3", "2020-11-07"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("search output lacks %q:\n%s", want, out)
+		}
+	}
+
+	stdout.Reset()
+	if err := run(context.Background(), []string{"search", "-index", dir, "-json", "工业互联网"}, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Total int
+		Hits  []struct {
+			ID      string
+			Snippet string
+		}
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil || res.Total == 0 || res.Hits[0].ID != "reply-miit-2020-2524#2" {
+		t.Errorf("search -json: %v %+v\n%s", err, res, stdout.String())
+	}
+}
+
+func TestIndexCommandReportsSkippedFiles(t *testing.T) {
+	src := t.TempDir()
+	good, err := os.ReadFile(filepath.Join(replies, "reply-miit-2020-2524.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(src, "good.md"), good, 0o644)
+	os.WriteFile(filepath.Join(src, "broken.md"), []byte("---\ntitle: [unclosed\n---\n正文\n"), 0o644)
+	var stdout, stderr bytes.Buffer
+	err = run(context.Background(), []string{"index", "-src", src, "-index", filepath.Join(t.TempDir(), "ix")}, &stdout, &stderr)
+	if !errors.Is(err, errSkipped) || exitCode(err, io.Discard) != 1 {
+		t.Errorf("index with a broken file: err %v, want errSkipped and exit 1", err)
+	}
+	out := stdout.String()
+	if !strings.Contains(out, "indexed 1 documents") || !regexp.MustCompile(`broken\.md:\d+: invalid front matter`).MatchString(out) {
+		t.Errorf("summary does not report the broken file with its line:\n%s", out)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{{}, {"nope"}, {"index"}, {"search", "-index", "x"}, {"index", "-src", "a", "-index", "b", "-bogus"}} {
+		err := run(context.Background(), args, io.Discard, io.Discard)
+		if exitCode(err, io.Discard) != 2 {
+			t.Errorf("govsearch %v: err %v, want a usage error (exit 2)", args, err)
+		}
+	}
+	if err := run(context.Background(), []string{"search", "-h"}, io.Discard, io.Discard); exitCode(err, io.Discard) != 0 {
+		t.Errorf("search -h: %v", err)
+	}
+	err := run(context.Background(), []string{"search", "-index", t.TempDir(), "词"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "govsearch index") {
+		t.Errorf("search on an empty folder: %v, want a hint to build an index", err)
+	}
+}
+
+func TestAnalyzeCommand(t *testing.T) {
+	var stdout bytes.Buffer
+	if err := run(context.Background(), []string{"analyze", "长江大桥建成"}, &stdout, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`长江大桥\s+0\s+12\s+1\n`).MatchString(stdout.String()) ||
+		!regexp.MustCompile(`建成\s+12\s+18\s+2\n`).MatchString(stdout.String()) {
+		t.Errorf("analyze output:\n%s", stdout.String())
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe to read while a command writes it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+var servingRE = regexp.MustCompile(`addr=http://(127\.0\.0\.1:\d+)`)
+
+// waitServing waits until a serve command logs its address.
+func waitServing(t *testing.T, logs *lockedBuffer, errc <-chan error) string {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		if m := servingRE.FindStringSubmatch(logs.String()); m != nil {
+			return m[1]
+		}
+		select {
+		case err := <-errc:
+			t.Fatalf("serve exited: %v\n%s", err, logs.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	t.Fatalf("serve did not start:\n%s", logs.String())
+	return ""
+}
+
+// serve with no index flags serves the sample built into the binary, and
+// shuts down cleanly when its context ends.
+func TestServeBuiltInSample(t *testing.T) {
+	t.Setenv("GOVSEARCH_CACHE_DIR", t.TempDir())
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &lockedBuffer{}
+	errc := make(chan error, 1)
+	go func() { errc <- run(ctx, []string{"serve", "-addr", "127.0.0.1:0"}, io.Discard, logs) }()
+	addr := waitServing(t, logs, errc)
+	code, body := getJSON(t, "http://"+addr+"/v1/search?q="+url.QueryEscape("卡脖子"))
+	if code != 200 || body["total"].(float64) < 1 {
+		t.Errorf("sample search: %d %v", code, body)
+	}
+	cancel()
+	select {
+	case err := <-errc:
+		if err != nil {
+			t.Errorf("serve returned %v after shutdown", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not shut down")
+	}
+}
+
+// serve -src builds the index first when -index holds none.
+func TestServeBuildsFromSource(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "ix")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logs := &lockedBuffer{}
+	errc := make(chan error, 1)
+	go func() { errc <- run(ctx, []string{"serve", "-addr", "127.0.0.1:0", "-index", dir, "-src", replies}, io.Discard, logs) }()
+	addr := waitServing(t, logs, errc)
+	if code, body := getJSON(t, "http://"+addr+"/v1/documents/reply-miit-2020-2524"); code != 200 || len(body["sections"].([]any)) != 8 {
+		t.Errorf("document: %d %v", code, body)
+	}
+	cancel()
+	<-errc
+	// A busy port is an error at once.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	err = run(context.Background(), []string{"serve", "-addr", ln.Addr().String(), "-index", dir}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "listen on") {
+		t.Errorf("serve on a busy port: %v", err)
+	}
+}
+
+// The binary runs from an empty folder on a machine without the Go module
+// cache, which is how it runs in a container: the dictionaries and the
+// sample travel inside it.
+func TestBinaryRunsFromEmptyFolder(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	tmp := t.TempDir()
+	bin := filepath.Join(tmp, "bin", "govsearch")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	empty := filepath.Join(tmp, "empty")
+	os.Mkdir(empty, 0o755)
+	env := []string{"PATH=/usr/bin:/bin", "HOME=" + empty}
+
+	cmd := exec.Command(bin, "analyze", "弹性产能")
+	cmd.Dir, cmd.Env = empty, env
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "弹性产能") {
+		t.Fatalf("analyze from an empty folder: %v\n%s", err, out)
+	}
+
+	cmd = exec.Command(bin, "serve", "-addr", "127.0.0.1:0")
+	cmd.Dir, cmd.Env = empty, env
+	logs := &lockedBuffer{}
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- cmd.Wait() }()
+	addr := waitServing(t, logs, errc)
+	code, body := getJSON(t, "http://"+addr+"/v1/search?q="+url.QueryEscape("工业互联网"))
+	if code != 200 || body["total"].(float64) < 1 {
+		t.Errorf("search: %d %v", code, body)
+	}
+	cmd.Process.Signal(os.Interrupt)
+	select {
+	case err := <-errc:
+		if err != nil {
+			t.Errorf("serve exited with %v after SIGINT\n%s", err, logs.String())
+		}
+	case <-time.After(15 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("serve did not stop on SIGINT")
+	}
+}
