@@ -266,7 +266,9 @@ func TestServeBuildsFromSource(t *testing.T) {
 	defer cancel()
 	logs := &lockedBuffer{}
 	errc := make(chan error, 1)
-	go func() { errc <- run(ctx, []string{"serve", "-addr", "127.0.0.1:0", "-index", dir, "-src", replies}, io.Discard, logs) }()
+	go func() {
+		errc <- run(ctx, []string{"serve", "-addr", "127.0.0.1:0", "-index", dir, "-src", replies}, io.Discard, logs)
+	}()
 	addr := waitServing(t, logs, errc)
 	if code, body := getJSON(t, "http://"+addr+"/v1/documents/reply-miit-2020-2524"); code != 200 || len(body["sections"].([]any)) != 8 {
 		t.Errorf("document: %d %v", code, body)
