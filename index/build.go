@@ -62,7 +62,7 @@ const batchBytes = 8 << 20
 // in which case the served index is untouched.
 func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 	start := time.Now()
-	files, err := listSources(opts.Source)
+	files, dups, err := listSources(opts.Source)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +91,7 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 		}
 	}()
 
-	sum := &BuildSummary{Files: len(files)}
+	sum := &BuildSummary{Files: len(files) + len(dups), Skipped: dups}
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.NumCPU()
@@ -143,7 +143,6 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 		batchSize = 0
 		return nil
 	}
-	seen := make(map[string]string, len(files))
 	done := 0
 	for res := range results {
 		done++
@@ -155,11 +154,6 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 			continue
 		}
 		r := res.reply
-		if prev, dup := seen[r.DocID]; dup {
-			sum.Skipped = append(sum.Skipped, &FileError{Path: r.path, Err: fmt.Errorf("%w %q: also the id of %s", ErrDuplicateID, r.DocID, prev)})
-			continue
-		}
-		seen[r.DocID] = r.path
 		for _, doc := range sectionDocs(r) {
 			if err := batch.Index(doc.id, doc.fields); err != nil {
 				return nil, fmt.Errorf("index %s: %w", r.path, err)
@@ -185,8 +179,7 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 		return nil, fmt.Errorf("close new index: %w", err)
 	}
 	ok = true
-	// Two files with one doc_id: which one wins must not depend on which
-	// worker finished first, so the skipped list is sorted for the report.
+	// Workers finish in any order; the report lists files in path order.
 	slices.SortFunc(sum.Skipped, func(a, b *FileError) int { return strings.Compare(a.Path, b.Path) })
 
 	final := filepath.Join(opts.Index, gen)
@@ -211,25 +204,27 @@ type sourceFile struct {
 	docID string
 }
 
-// listSources finds the Markdown files under src, sorted by path, so that
-// doc_id collisions resolve the same way every time.
-func listSources(src string) ([]sourceFile, error) {
+// listSources finds the Markdown files under src. Of two files that map to
+// one doc_id (a.md and a.markdown) the first in path order is kept and the
+// other returned as a duplicate, so the choice never depends on timing.
+func listSources(src string) (files []sourceFile, dups []*FileError, err error) {
 	st, err := os.Stat(src)
 	if err != nil {
-		return nil, fmt.Errorf("source folder: %w", err)
+		return nil, nil, fmt.Errorf("source folder: %w", err)
 	}
 	if !st.IsDir() {
-		return nil, fmt.Errorf("source folder %s: not a folder", src)
+		return nil, nil, fmt.Errorf("source folder %s: not a folder", src)
 	}
-	var files []sourceFile
 	err = filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
-			// An unreadable subfolder is reported by readReply's caller as
-			// a skipped file would be; here it can only be skipped.
-			if d != nil && d.IsDir() && path != src {
+			if path == src {
+				return err
+			}
+			dups = append(dups, &FileError{Path: path, Err: err})
+			if d != nil && d.IsDir() {
 				return fs.SkipDir
 			}
-			return err
+			return nil
 		}
 		name := d.Name()
 		if d.IsDir() {
@@ -250,17 +245,23 @@ func listSources(src string) ([]sourceFile, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list %s: %w", src, err)
+		return nil, nil, fmt.Errorf("list %s: %w", src, err)
 	}
-	// Sorted by doc_id, then .md before .markdown: the first file of an
-	// id is the one indexed.
 	slices.SortFunc(files, func(a, b sourceFile) int {
 		if c := strings.Compare(a.docID, b.docID); c != 0 {
 			return c
 		}
 		return strings.Compare(a.path, b.path)
 	})
-	return files, nil
+	kept := make([]sourceFile, 0, len(files))
+	for _, f := range files {
+		if n := len(kept); n > 0 && f.docID == kept[n-1].docID {
+			dups = append(dups, &FileError{Path: f.path, Err: fmt.Errorf("%w %q: also the id of %s", ErrDuplicateID, f.docID, kept[n-1].path)})
+			continue
+		}
+		kept = append(kept, f)
+	}
+	return kept, dups, nil
 }
 
 // readReply reads and parses one file.

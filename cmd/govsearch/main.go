@@ -9,6 +9,7 @@
 //	govsearch search  -index DIR [-n 10] [-from 0] [-json] QUERY
 //	govsearch serve   [-index DIR] [-src DIR] [-addr 127.0.0.1:8080] [-user-dict FILE]
 //	govsearch analyze [-user-dict FILE] TEXT
+//	govsearch health  [-url http://127.0.0.1:8080/healthz]
 //
 // index builds a complete index of every .md and .markdown file under -src.
 // It builds a new generation beside the one being served and swaps it in
@@ -27,6 +28,9 @@
 //
 // analyze prints the tokens of TEXT (term, byte offsets, position), for
 // people who tune dictionaries.
+//
+// health probes a running server's /healthz and exits 0 when it answers
+// 200: the container image's HEALTHCHECK.
 //
 // Every flag's default can be set by an environment variable
 // GOVSEARCH_<FLAG> with dashes as underscores, for example
@@ -88,6 +92,7 @@ func commands() []command {
 		{"search", "search an index from the command line", runSearch},
 		{"serve", "serve the HTTP API", runServe},
 		{"analyze", "print the tokens of a text", runAnalyze},
+		{"health", "probe a running server (for container health checks)", runHealth},
 	}
 }
 

@@ -91,6 +91,12 @@ func TestEndToEnd(t *testing.T) {
 	if code, body := getJSON(t, base+"/healthz"); code != 200 || body["status"] != "ok" {
 		t.Errorf("healthz: %d %v", code, body)
 	}
+	if err := run(context.Background(), []string{"health", "-url", base + "/healthz"}, io.Discard, io.Discard); err != nil {
+		t.Errorf("health against a live server: %v", err)
+	}
+	if err := run(context.Background(), []string{"health", "-url", base + "/v1/nothing"}, io.Discard, io.Discard); err == nil {
+		t.Errorf("health against a 404: no error")
+	}
 
 	// Requests no client library would send, written on the raw socket.
 	for _, raw := range []string{
