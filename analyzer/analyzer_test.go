@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -231,14 +232,32 @@ func TestUserDictionary(t *testing.T) {
 	}
 }
 
-func BenchmarkTokenize(b *testing.B) {
+// FuzzTokenize: on any bytes, no panic, offsets inside the text on rune
+// boundaries, positions from 1 and never decreasing, terms non-empty.
+func FuzzTokenize(f *testing.F) {
+	for _, s := range []string{"长江大桥建成", "５Ｇ网络ＡＢＣ", "a\x00b\xff", "从“产能过剩”向“弹性产能”的转变", "①②③ ﬁ ㈠"} {
+		f.Add([]byte(s))
+	}
 	tz, err := NewTokenizer("")
 	if err != nil {
-		b.Fatal(err)
+		f.Fatal(err)
 	}
-	text := []byte(strings.Repeat("工业和信息化部积极贯彻落实党中央、国务院决策部署，围绕去产能和医疗物资保障开展了一系列工作。", 50))
-	b.SetBytes(int64(len(text)))
-	for b.Loop() {
-		tz.Tokenize(text)
-	}
+	f.Fuzz(func(t *testing.T, text []byte) {
+		prev := 0
+		for _, tk := range tz.Tokenize(text) {
+			if tk.Start < 0 || tk.End > len(text) || tk.Start >= tk.End {
+				t.Fatalf("token %q [%d:%d] outside text of %d bytes", tk.Term, tk.Start, tk.End, len(text))
+			}
+			if tk.Position < 1 || tk.Position < prev {
+				t.Fatalf("position %d after %d", tk.Position, prev)
+			}
+			prev = tk.Position
+			if len(tk.Term) == 0 {
+				t.Fatalf("empty term at [%d:%d]", tk.Start, tk.End)
+			}
+			if utf8.Valid(text) && (!utf8.RuneStart(text[tk.Start]) || tk.End < len(text) && !utf8.RuneStart(text[tk.End])) {
+				t.Fatalf("token %q [%d:%d] cuts a character", tk.Term, tk.Start, tk.End)
+			}
+		}
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode"
 )
 
 // sampleIndex builds the bundled replies (testdata/replies) once for the
@@ -222,4 +223,25 @@ func ids(res *SearchResult) []string {
 		out = append(out, h.ID)
 	}
 	return out
+}
+
+// FuzzParseQuery: any input splits into non-empty trimmed parts; only
+// phrases may hold white space; no part holds a quote it was split at.
+func FuzzParseQuery(f *testing.F) {
+	for _, s := range []string{`工业互联网 "物联网 集成" -卡脖子`, "“卡脖子”问题", `"""`, "a\x00b\xff", "　"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		for _, p := range parseQuery(q) {
+			if p.Text == "" || strings.TrimSpace(p.Text) != p.Text {
+				t.Fatalf("part %q is empty or untrimmed", p.Text)
+			}
+			if !p.Phrase && strings.ContainsFunc(p.Text, unicode.IsSpace) {
+				t.Fatalf("word part %q holds white space", p.Text)
+			}
+			if !p.Phrase && strings.ContainsAny(p.Text, `"“「`) {
+				t.Fatalf("word part %q holds an opening quote", p.Text)
+			}
+		}
+	})
 }

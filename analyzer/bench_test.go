@@ -7,6 +7,20 @@ import (
 	"github.com/yanyiwu/gojieba"
 )
 
+func BenchmarkTokenize(b *testing.B) {
+	tz, err := NewTokenizer("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	text := []byte(strings.Repeat("工业和信息化部积极贯彻落实党中央、国务院决策部署，围绕去产能和医疗物资保障开展了一系列工作。", 50))
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		tz.Tokenize(text)
+	}
+}
+
+// BenchmarkRawJieba is the baseline: jieba's search-mode cut alone, without
+// normalization, positions or bleve tokens.
 func BenchmarkRawJieba(b *testing.B) {
 	j, err := sharedJieba("")
 	if err != nil {
@@ -18,6 +32,8 @@ func BenchmarkRawJieba(b *testing.B) {
 		j.Tokenize(text, gojieba.SearchMode, true)
 	}
 }
+
+// BenchmarkRawJiebaCut is jieba's precise cut alone.
 func BenchmarkRawJiebaCut(b *testing.B) {
 	j, err := sharedJieba("")
 	if err != nil {
