@@ -76,8 +76,9 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 	gen := "gen-" + time.Now().UTC().Format("20060102T150405.000000000")
 	building := filepath.Join(opts.Index, ".building-"+gen)
 	bi, err := bleve.NewUsing(building, m, scorch.Name, scorch.Name, map[string]any{
-		// A generation is invisible until swapped in, and a crash leaves
-		// only a folder to delete: no need to sync every batch.
+		// unsafe_batch would skip a sync per batch, but bleve v2.6.3's
+		// Close does not wait for unsafe batches to persist: an index built
+		// that way reopens empty. Kept explicit so no one turns it on.
 		"unsafe_batch": false,
 	})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -56,15 +57,17 @@ var shanghai = time.FixedZone("CST", 8*3600)
 func ParseReply(path, docID string, data []byte) (*Reply, error) {
 	fail := func(line int, err error) error { return &FileError{Path: path, Line: line, Err: err} }
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	// Line ends are normalized first so that lines count the same in files
+	// from any system, old Mac ones included.
+	if bytes.Contains(data, []byte("\r")) {
+		data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
+		data = bytes.ReplaceAll(data, []byte("\r"), []byte("\n"))
+	}
 	if line, ok := invalidUTF8Line(data); !ok {
 		return nil, fail(line, ErrEncoding)
 	}
 	if i := bytes.IndexByte(data, 0); i >= 0 {
 		return nil, fail(lineOf(data, i), fmt.Errorf("%w: NUL byte (binary file?)", ErrEncoding))
-	}
-	if bytes.Contains(data, []byte("\r")) {
-		data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
-		data = bytes.ReplaceAll(data, []byte("\r"), []byte("\n"))
 	}
 
 	var fm map[string]any
@@ -78,8 +81,20 @@ func ParseReply(path, docID string, data []byte) (*Reply, error) {
 	}
 
 	r := &Reply{DocID: docID}
-	for key, v := range fm {
-		v = plain(v)
+	// Keys in the order they are written, so that a file with several bad
+	// keys always reports the first.
+	keys := make([]string, 0, len(fm))
+	for key := range fm {
+		keys = append(keys, key)
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		if c := keyLine(data, fmLine, a) - keyLine(data, fmLine, b); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	for _, key := range keys {
+		v := plain(fm[key])
 		var err error
 		switch key {
 		case "title":
@@ -108,6 +123,11 @@ func ParseReply(path, docID string, data []byte) (*Reply, error) {
 	r.Sections = SplitSections(text)
 	if r.Title == "" && len(r.Sections) == 0 {
 		return nil, fail(0, ErrEmpty)
+	}
+	if len(r.Sections) == 0 {
+		// A title without a body is still a document: one empty section
+		// carries its title into the index.
+		r.Sections = []Section{{Num: 0}}
 	}
 	return r, nil
 }
@@ -147,21 +167,45 @@ func frontMatterStart(data []byte) int {
 
 var yamlLineRE = regexp.MustCompile(`line (\d+)`)
 
-// yamlErrLine extracts the line number from a YAML or TOML error; they count
+// yamlParserErrRE matches the problems of yaml.v2's parser, as opposed to its
+// scanner and decoder: the parser gives the 0-based line of the token it
+// stopped at, the others 1-based lines.
+var yamlParserErrRE = regexp.MustCompile(`^yaml: line \d+: (did not find expected (<|key|node content|'-' indicator|',' or)|found (undefined tag handle|duplicate %|incompatible YAML))`)
+
+// yamlSyntaxErrRE matches the syntax errors of yaml.v2's scanner and parser,
+// which say no line when it is the first: their line 0.
+var yamlSyntaxErrRE = regexp.MustCompile(`^yaml: (found|did not find|could not find|mapping (keys|values) are not allowed|block sequence entries are not allowed)`)
+
+// yamlErrLine extracts the line number from a YAML or TOML error, counted
 // from the first line inside the front matter.
 func yamlErrLine(err error) int {
 	m := yamlLineRE.FindStringSubmatch(err.Error())
 	if m == nil {
+		if yamlSyntaxErrRE.MatchString(err.Error()) {
+			return 1
+		}
 		return 0
 	}
 	n, _ := strconv.Atoi(m[1])
-	return n
+	return n + yamlLineFix(err)
+}
+
+// yamlLineFix is what to add to the lines err gives to count them from 1.
+func yamlLineFix(err error) int {
+	if yamlParserErrRE.MatchString(err.Error()) {
+		return 1
+	}
+	return 0
 }
 
 func cleanYAMLErr(err error) string {
 	s := err.Error()
+	fix := yamlLineFix(err)
 	s = strings.TrimPrefix(s, "yaml: ")
-	return yamlLineRE.ReplaceAllString(s, "front matter line $1")
+	return yamlLineRE.ReplaceAllStringFunc(s, func(m string) string {
+		n, _ := strconv.Atoi(yamlLineRE.FindStringSubmatch(m)[1])
+		return "front matter line " + strconv.Itoa(n+fix)
+	})
 }
 
 // keyLine finds the line of a top-level key for error messages.
@@ -272,6 +316,12 @@ func parseDate(v any) (time.Time, error) {
 	case nil:
 		return time.Time{}, nil
 	case time.Time:
+		// TOML hands back a date or time without a zone in the machine's
+		// zone, named so: it is in China's like any other.
+		switch t.Location().String() {
+		case "date-local", "datetime-local":
+			return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), shanghai), nil
+		}
 		return t, nil
 	case string:
 		s := strings.TrimSpace(t)

@@ -129,11 +129,6 @@ func escape(s string) string {
 	return b.String()
 }
 
-// markAll is markHTML over a whole short field such as a title or heading.
-func markAll(text string, spans []span) string {
-	return markHTML(text, 0, len(text), mergeSpans(spans, len(text)))
-}
-
 // advanceRunes returns the byte offset n runes after i, or len(s).
 func advanceRunes(s string, i, n int) int {
 	for ; n > 0 && i < len(s); n-- {
