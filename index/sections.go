@@ -1,6 +1,7 @@
 package index
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -106,7 +107,7 @@ func splitSections(body string) (secs []Section, continued []bool) {
 // indentation of their first line.
 func paragraphs(body string) []string {
 	var paras []string
-	start, end := -1, -1 // byte range of the current paragraph
+	start, end := -1, -1
 	flush := func() {
 		if start >= 0 {
 			if p := strings.TrimSpace(body[start:end]); p != "" {
@@ -159,11 +160,13 @@ type layout struct {
 	// 第一条. There only heading-shaped 一、 lines (一、一般规定) are
 	// headings; 一、 paragraphs ending in ； or 。 are items of an article.
 	articles bool
+	// heads marks the paragraphs that start a section.
+	heads []bool
 }
 
-// isItemHeading reports whether line is a top-level item heading (一、) in a
-// document with this layout.
-func (lay layout) isItemHeading(line string) bool {
+// isItemHeading reports whether line could be a top-level item heading
+// (一、) in a document with this layout.
+func (lay *layout) isItemHeading(line string) bool {
 	if !isItemHeading(line) {
 		return false
 	}
@@ -174,10 +177,10 @@ func (lay layout) isItemHeading(line string) bool {
 	return !runesOver(s, chapterHeadingRunes) && !strings.ContainsAny(s, "。；：，！？;:,!?")
 }
 
-// detectLayout picks the top-level scheme: chapter lines win over 一、
-// items, which inside chapters are list items.
-func detectLayout(paras []string) layout {
-	var lay layout
+// detectLayout picks the top-level scheme, chapter lines over 一、 items
+// (inside chapters those are list items), and marks its headings.
+func detectLayout(paras []string) *layout {
+	lay := &layout{heads: make([]bool, len(paras))}
 	articles := 0
 	for _, p := range paras {
 		if isArticle(p) {
@@ -185,60 +188,125 @@ func detectLayout(paras []string) layout {
 		}
 	}
 	lay.articles = articles >= 2
-	for _, p := range paras {
+
+	for i, p := range paras {
 		first, _ := cutLine(p)
 		if _, ok := chapterLevel(first); ok {
+			lay.heads[i] = true
 			lay.scheme = outlineChapter
-			return lay
 		}
-		if lay.isItemHeading(first) {
+	}
+	if lay.scheme == outlineNone {
+		for i, p := range paras {
+			first, _ := cutLine(p)
+			lay.heads[i] = lay.isItemHeading(first)
+		}
+		unmarkLists(paras, lay.heads)
+		if slices.Contains(lay.heads, true) {
 			lay.scheme = outlineItems
 		}
 	}
+	unmarkContents(paras, lay.heads)
 	return lay
 }
 
-// outlineDrafts groups paragraphs under the headings of scheme. The first
-// draft is the preamble, with an empty heading; it may be empty.
-func outlineDrafts(paras []string, lay layout) []draft {
-	drafts := []draft{{level: -1}}
-	cur := &drafts[0]
-	for _, p := range paras {
-		first, _ := cutLine(p)
-		switch lay.scheme {
-		case outlineChapter:
-			if level, ok := chapterLevel(first); ok {
-				heading := stripHeadingMarkers(first)
-				rest := strings.TrimSpace(p[len(first):])
-				if cur.heading != "" && len(cur.paras) == 0 && cur.level >= 0 && cur.level < level {
-					// 第一编 总则 directly followed by 第一章 一般规定: one section, not an empty one.
-					cur.heading += " " + heading
-					cur.level = level
-				} else {
-					drafts = append(drafts, draft{heading: heading, level: level})
-					cur = &drafts[len(drafts)-1]
-				}
-				if rest != "" {
-					cur.paras = append(cur.paras, rest)
-				}
-				continue
-			}
-			if cur.level >= 0 && len(cur.paras) == 0 && isWrappedHeading(cur.heading, p) {
-				cur.heading += p
-				continue
-			}
-		case outlineItems:
-			if lay.isItemHeading(first) {
-				heading, rest := splitItemHeading(p)
-				drafts = append(drafts, draft{heading: heading, level: -1})
-				cur = &drafts[len(drafts)-1]
-				if rest != "" {
-					cur.paras = append(cur.paras, rest)
-				}
-				continue
+// unmarkLists unmarks runs of adjacent 一、 paragraphs that are the items of
+// an enumeration (一、……； 二、……； 三、……。) rather than headings.
+func unmarkLists(paras []string, heads []bool) {
+	semi := func(p string) bool {
+		return strings.HasSuffix(p, "；") || strings.HasSuffix(p, ";")
+	}
+	for i := 0; i < len(paras); {
+		if !heads[i] || !semi(paras[i]) {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(paras) && heads[j] && semi(paras[j]) {
+			j++
+		}
+		if j < len(paras) && heads[j] {
+			j++ // the last item ends in 。
+		}
+		if j-i >= 2 {
+			clear(heads[i:j])
+		}
+		i = j
+	}
+}
+
+// unmarkContents unmarks the headings of a table of contents: three or more
+// headings in a row without text, the first of which appears again later.
+func unmarkContents(paras []string, heads []bool) {
+	const minEntries = 3
+	key := func(i int) string {
+		if !heads[i] || strings.ContainsRune(paras[i], '\n') || runesOver(paras[i], itemHeadingRunes) {
+			return ""
+		}
+		return strings.Join(strings.FieldsFunc(stripHeadingMarkers(paras[i]), unicode.IsSpace), "")
+	}
+	last := make(map[string]int)
+	for i := range paras {
+		if k := key(i); k != "" {
+			last[k] = i
+		}
+	}
+	for i := 0; i < len(paras); {
+		first := key(i)
+		if first == "" {
+			i++
+			continue
+		}
+		j, end := i+1, -1
+		for ; j < len(paras) && key(j) != ""; j++ {
+			if end < 0 && key(j) == first {
+				end = j
 			}
 		}
-		cur.paras = append(cur.paras, p)
+		if end < 0 {
+			end = j
+		}
+		if end-i >= minEntries && last[first] > i {
+			clear(heads[i:end])
+		}
+		i = j
+	}
+}
+
+// outlineDrafts groups paragraphs under the headings marked in lay. The
+// first draft is the preamble, with an empty heading; it may be empty.
+func outlineDrafts(paras []string, lay *layout) []draft {
+	drafts := []draft{{level: -1}}
+	cur := &drafts[0]
+	for i, p := range paras {
+		first, _ := cutLine(p)
+		switch {
+		case lay.heads[i] && lay.scheme == outlineChapter:
+			level, _ := chapterLevel(first)
+			heading := stripHeadingMarkers(first)
+			if cur.heading != "" && len(cur.paras) == 0 && cur.level >= 0 && cur.level < level {
+				// 第一编 总则 directly followed by 第一章 一般规定: one section, not an empty one.
+				cur.heading += " " + heading
+				cur.level = level
+			} else {
+				drafts = append(drafts, draft{heading: heading, level: level})
+				cur = &drafts[len(drafts)-1]
+			}
+			if rest := strings.TrimSpace(p[len(first):]); rest != "" {
+				cur.paras = append(cur.paras, rest)
+			}
+		case lay.heads[i]:
+			heading, rest := splitItemHeading(p)
+			drafts = append(drafts, draft{heading: heading, level: -1})
+			cur = &drafts[len(drafts)-1]
+			if rest != "" {
+				cur.paras = append(cur.paras, rest)
+			}
+		case cur.level >= 0 && len(cur.paras) == 0 && isWrappedHeading(cur.heading, p):
+			cur.heading += p
+		default:
+			cur.paras = append(cur.paras, p)
+		}
 	}
 	return drafts
 }
@@ -587,9 +655,10 @@ type piece struct {
 const paraSep = "\n\n"
 
 // chunkText joins paras into one text, or, if that is longer than
-// splitRunes, into several of at most chunkRunes each. It cuts first
-// between sub-sections (paragraphs for which isSub is true start one), then
-// between paragraphs, then after sentences, and as a last resort inside a
+// splitRunes, into several of at most chunkRunes each. It cuts between
+// sub-sections (paragraphs for which isSub is true start one); inside
+// sub-sections longer than splitRunes between paragraphs; inside paragraphs
+// longer than chunkRunes after sentences; and, as a last resort, inside a
 // sentence.
 func chunkText(paras []string, isSub func(string) bool) []string {
 	total := 0
@@ -608,7 +677,7 @@ func chunkText(paras []string, isSub func(string) bool) []string {
 			n += utf8.RuneCountInString(p)
 		}
 		n += utf8.RuneCountInString(paraSep) * (len(group) - 1)
-		if n <= chunkRunes {
+		if n <= splitRunes {
 			pieces = append(pieces, piece{text: strings.Join(group, paraSep), runes: n})
 			return
 		}
