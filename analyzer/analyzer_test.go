@@ -261,3 +261,33 @@ func FuzzTokenize(f *testing.F) {
 		}
 	})
 }
+
+// One jieba instance per process and dictionary: an instance holds 100+ MB.
+func TestSharedInstance(t *testing.T) {
+	a, err := NewTokenizer("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := TokenizerConstructor(map[string]any{"type": TokenizerName, UserDictKey: ""}, registry.NewCache())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.jieba != b.(*Tokenizer).jieba {
+		t.Error("two tokenizers with one dictionary hold different jieba instances")
+	}
+	if _, err := TokenizerConstructor(map[string]any{UserDictKey: 5}, registry.NewCache()); err == nil {
+		t.Error("a user_dict that is not a string was accepted")
+	}
+}
+
+// gojieba panics when a dictionary file is missing; govsearch returns an
+// error instead.
+func TestMissingDictionaryIsAnError(t *testing.T) {
+	var files dictFiles
+	for i := range files {
+		files[i] = t.TempDir() + "/missing.utf8"
+	}
+	if _, err := newJieba(files); err == nil || !strings.Contains(err.Error(), "missing.utf8") {
+		t.Errorf("newJieba with missing files: %v, want an error naming the file", err)
+	}
+}

@@ -302,7 +302,9 @@ func TestBinaryRunsFromEmptyFolder(t *testing.T) {
 	}
 	tmp := t.TempDir()
 	bin := filepath.Join(tmp, "bin", "govsearch")
-	build := exec.Command("go", "build", "-o", bin, ".")
+	// -trimpath, as in the Dockerfile: gojieba's own idea of where its
+	// dictionaries are (its source folder) then points nowhere.
+	build := exec.Command("go", "build", "-trimpath", "-o", bin, ".")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
@@ -340,5 +342,24 @@ func TestBinaryRunsFromEmptyFolder(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		cmd.Process.Kill()
 		t.Fatal("serve did not stop on SIGINT")
+	}
+}
+
+func TestUserDictFlag(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "words.txt")
+	os.WriteFile(good, []byte("# 新词\n新质生产力 1000 n\n"), 0o644)
+	var stdout bytes.Buffer
+	if err := run(context.Background(), []string{"analyze", "-user-dict", good, "发展新质生产力"}, &stdout, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`新质生产力\s+6\s+21\s+2\n`).MatchString(stdout.String()) {
+		t.Errorf("analyze with a user dictionary:\n%s", stdout.String())
+	}
+	bad := filepath.Join(dir, "bad.txt")
+	os.WriteFile(bad, []byte("好词\n坏 词 -3 n\n"), 0o644)
+	err := run(context.Background(), []string{"analyze", "-user-dict", bad, "文本"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), bad+":2:") {
+		t.Errorf("bad user dictionary: %v, want an error naming %s:2", err, bad)
 	}
 }
