@@ -291,3 +291,43 @@ func TestMissingDictionaryIsAnError(t *testing.T) {
 		t.Errorf("newJieba with missing files: %v, want an error naming the file", err)
 	}
 }
+
+func TestTraditionalFoldsToSimplified(t *testing.T) {
+	for in, want := range map[string]string{
+		"工業互聯網":  "工业互联网",
+		"政府工作報告": "政府工作报告",
+		"國務院辦公廳": "国务院办公厅",
+		"营商环境":   "营商环境",
+	} {
+		n := Normalize(in)
+		if n.Text != want {
+			t.Errorf("Normalize(%q) = %q, want %q", in, n.Text, want)
+		}
+		// One character for one: offsets into the original stay exact.
+		if n.OrigEnd(len(n.Text)) != len(in) || n.Orig(3) != 3 {
+			t.Errorf("Normalize(%q): offsets do not map back", in)
+		}
+	}
+	got := analyze(t, "加快工業互聯網創新發展")
+	if len(got) < 2 || got[1].Term != "工业" || got[5].Term != "工业互联网" || got[5].Start != 6 || got[5].End != 21 {
+		t.Errorf("traditional text cuts as %v", got)
+	}
+}
+
+func TestNgramTokenizer(t *testing.T) {
+	var got []tok
+	for _, tk := range (&NgramTokenizer{}).Tokenize([]byte("产能 過剩" + Separator + Separator + "５Ｇ")) {
+		if tk.Start != 0 || tk.End != 0 {
+			t.Errorf("token %q has offsets", tk.Term)
+		}
+		got = append(got, tok{string(tk.Term), tk.Start, tk.End, tk.Position})
+	}
+	// Positions count characters, white space included; segments are a
+	// position apart and share no bigram; each ends with its last
+	// character alone.
+	want := []tok{{"产能", 0, 0, 1}, {"能 ", 0, 0, 2}, {" 过", 0, 0, 3}, {"过剩", 0, 0, 4}, {"剩", 0, 0, 5},
+		{"5g", 0, 0, 8}, {"g", 0, 0, 9}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("bigrams = %v, want %v", got, want)
+	}
+}

@@ -9,8 +9,9 @@ import (
 )
 
 // Normalized is a text in the form govsearch indexes and searches — full
-// width folded to half width (NFKC), Latin in lower case, control bytes and
-// invalid UTF-8 as spaces — together with the way back to the original bytes.
+// width folded to half width (NFKC), Latin in lower case, traditional
+// characters simplified, control bytes and invalid UTF-8 as spaces —
+// together with the way back to the original bytes.
 type Normalized struct {
 	// Text is the normalized text.
 	Text string
@@ -102,8 +103,15 @@ func fold(r rune, size int) string {
 			return " "
 		}
 		return ""
-	case 0x4E00 <= r && r <= 0x9FFF, 0x3001 <= r && r <= 0x3002, r == 0x201C, r == 0x201D:
-		// Unified ideographs and the commonest punctuation: nothing to do.
+	case t2sLo <= r && r <= t2sHi, 0x20000 <= r && r <= 0x2A6DF:
+		// Ideographs are already in NFKC; traditional ones fold to
+		// simplified.
+		if s := simplified(r); s != r {
+			return string(s)
+		}
+		return ""
+	case 0x3001 <= r && r <= 0x3002, r == 0x201C, r == 0x201D:
+		// The commonest punctuation: nothing to do.
 		return ""
 	case r == 0x3000:
 		return " "
@@ -119,7 +127,7 @@ func fold(r rune, size int) string {
 		if unicode.IsControl(r) && r != '\n' && r != '\t' && r != '\r' {
 			return ' '
 		}
-		return unicode.ToLower(r)
+		return simplified(unicode.ToLower(r))
 	}, s)
 	if s == string(r) {
 		return ""

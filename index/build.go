@@ -17,6 +17,8 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
+
+	"github.com/govsearch/govsearch/analyzer"
 )
 
 // MaxFileSize is the largest input file Build reads; anything bigger is
@@ -37,6 +39,9 @@ type BuildOptions struct {
 	// Progress, when set, is called after each file with the files done
 	// and the total, from one goroutine.
 	Progress func(done, total int)
+	// Variant is the kind of index; "" means VariantGovsearch. The others
+	// are baselines for the evaluation.
+	Variant Variant
 }
 
 // BuildSummary reports what Build did.
@@ -69,7 +74,11 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 	if err := os.MkdirAll(opts.Index, 0o755); err != nil {
 		return nil, fmt.Errorf("create index folder: %w", err)
 	}
-	m, err := newMapping(opts.UserDict)
+	variant := opts.Variant
+	if variant == "" {
+		variant = VariantGovsearch
+	}
+	m, err := newMapping(opts.UserDict, variant)
 	if err != nil {
 		return nil, err
 	}
@@ -91,6 +100,9 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 			os.RemoveAll(building)
 		}
 	}()
+	if err := bi.SetInternal(variantKey, []byte(variant)); err != nil {
+		return nil, fmt.Errorf("record index variant: %w", err)
+	}
 
 	sum := &BuildSummary{Files: len(files) + len(dups), Skipped: dups}
 	workers := opts.Workers
@@ -131,18 +143,40 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 	}()
 	go func() { wg.Wait(); close(results) }()
 
+	// Batches are written by two goroutines: bleve analyzes a batch in
+	// parallel but builds its segment on one core, so a second writer
+	// keeps the other core busy meanwhile.
+	batches := make(chan *bleve.Batch, 1)
+	var writeErr error
+	var writeMu sync.Mutex
+	var writers sync.WaitGroup
+	for range 2 {
+		writers.Go(func() {
+			for b := range batches {
+				if err := bi.Batch(b); err != nil {
+					writeMu.Lock()
+					if writeErr == nil {
+						writeErr = fmt.Errorf("write index batch: %w", err)
+					}
+					writeMu.Unlock()
+					cancel()
+				}
+			}
+		})
+	}
 	batch := bi.NewBatch()
 	batchSize := 0
-	flush := func() error {
-		if batch.Size() == 0 {
-			return nil
+	flush := func() {
+		if batch.Size() > 0 {
+			batches <- batch
+			batch = bi.NewBatch()
+			batchSize = 0
 		}
-		if err := bi.Batch(batch); err != nil {
-			return fmt.Errorf("write index batch: %w", err)
-		}
-		batch.Reset()
-		batchSize = 0
-		return nil
+	}
+	finishWrites := func() error {
+		close(batches)
+		writers.Wait()
+		return writeErr
 	}
 	done := 0
 	for res := range results {
@@ -157,6 +191,7 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 		r := res.reply
 		for _, doc := range sectionDocs(r) {
 			if err := batch.Index(doc.id, doc.fields); err != nil {
+				finishWrites()
 				return nil, fmt.Errorf("index %s: %w", r.path, err)
 			}
 			batchSize += doc.size
@@ -165,16 +200,15 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 		sum.Sections += len(r.Sections)
 		sum.Bytes += res.size
 		if batchSize >= batchBytes {
-			if err := flush(); err != nil {
-				return nil, err
-			}
+			flush()
 		}
+	}
+	flush()
+	if err := finishWrites(); err != nil {
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("build index: %w", err)
-	}
-	if err := flush(); err != nil {
-		return nil, err
 	}
 	if err := bi.Close(); err != nil {
 		return nil, fmt.Errorf("close new index: %w", err)
@@ -322,6 +356,7 @@ func sectionDocs(r *Reply) []sectionDoc {
 			fieldTitle:   r.Title,
 			fieldHeading: s.Heading,
 			fieldText:    s.Text,
+			fieldNgram:   r.Title + analyzer.Separator + s.Heading + analyzer.Separator + s.Text,
 		}
 		if !r.Date.IsZero() {
 			f[fieldDate] = r.Date

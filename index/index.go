@@ -39,10 +39,22 @@ type Index struct {
 	bleve    bleve.Index
 	analyzer analysis.Analyzer
 	path     string
+	variant  Variant
+	synonyms *Synonyms
 }
 
-// Open opens the index served from dir (the folder given to Build).
-func Open(dir string) (*Index, error) {
+// OpenOptions configure an opened index.
+type OpenOptions struct {
+	// Synonyms expand queries; nil means DefaultSynonyms.
+	Synonyms *Synonyms
+}
+
+// Open opens the index served from dir (the folder given to Build) with the
+// default options.
+func Open(dir string) (*Index, error) { return OpenWith(dir, OpenOptions{}) }
+
+// OpenWith opens the index served from dir.
+func OpenWith(dir string, opts OpenOptions) (*Index, error) {
 	path, err := currentPath(dir)
 	if err != nil {
 		return nil, err
@@ -56,7 +68,19 @@ func Open(dir string) (*Index, error) {
 		bi.Close()
 		return nil, fmt.Errorf("open index %s: analyzer %s missing from its mapping", path, indexAnalyzer)
 	}
-	return &Index{bleve: bi, analyzer: an, path: path}, nil
+	variant := VariantGovsearch
+	if v, err := bi.GetInternal(variantKey); err == nil && len(v) > 0 {
+		variant = Variant(v)
+	}
+	if !slices.Contains(Variants, variant) {
+		bi.Close()
+		return nil, fmt.Errorf("open index %s: unknown variant %q", path, variant)
+	}
+	syn := opts.Synonyms
+	if syn == nil {
+		syn = DefaultSynonyms()
+	}
+	return &Index{bleve: bi, analyzer: an, path: path, variant: variant, synonyms: syn}, nil
 }
 
 // currentPath resolves the generation an index folder serves.
@@ -133,29 +157,19 @@ type Hit struct {
 	Snippet string
 }
 
-// Field weights: a match in a title or heading says more about a section
-// than one in its body.
-const (
-	boostTitle   = 3.0
-	boostHeading = 2.0
-	boostText    = 1.0
-	// boostPhrase rewards sections where the words of an unquoted part stand
-	// together as the user typed them, above the same words scattered.
-	boostPhrase = 1.5
-	// subWordBoost scales a match on a word's sub-words in a row (长江 大桥
-	// for 长江大桥) below a match on the word.
-	subWordBoost = 0.5
-)
-
-var searchFields = []struct {
-	name  string
-	boost float64
-}{{fieldTitle, boostTitle}, {fieldHeading, boostHeading}, {fieldText, boostText}}
-
 // Search runs a search under ctx.
 func (ix *Index) Search(ctx context.Context, req SearchRequest) (*SearchResult, error) {
 	start := time.Now()
-	q, err := ix.plan(req.Query)
+	var p *plan
+	var err error
+	switch ix.variant {
+	case VariantJieba:
+		p, err = ix.planJieba(req.Query)
+	case VariantCJK:
+		p, err = ix.planCJK(req.Query)
+	default:
+		p, err = ix.planGovsearch(req.Query)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -163,9 +177,11 @@ func (ix *Index) Search(ctx context.Context, req SearchRequest) (*SearchResult, 
 	if size <= 0 {
 		size = DefaultSize
 	}
-	sr := bleve.NewSearchRequestOptions(q, size, req.From, false)
+	sr := bleve.NewSearchRequestOptions(p.query, size, req.From, false)
 	sr.Fields = []string{fieldDocID, fieldSection, fieldTitle, fieldHeading, fieldText, fieldDate, fieldTags, fieldCategories}
-	sr.IncludeLocations = true
+	// The baselines highlight from bleve's term locations; govsearch finds
+	// its marks in the stored text (see markSpans).
+	sr.IncludeLocations = ix.variant != VariantGovsearch
 	// Equal scores fall back to document order, so a request always gives
 	// the same page.
 	sr.SortBy([]string{"-_score", fieldDocID, fieldSection})
@@ -178,129 +194,16 @@ func (ix *Index) Search(ctx context.Context, req SearchRequest) (*SearchResult, 
 		h := hitFromFields(m.Fields)
 		h.ID = m.ID
 		h.Score = m.Score
-		h.Snippet = makeSnippet(str(m.Fields[fieldText]), locationSpans(m.Locations[fieldText]))
+		text := str(m.Fields[fieldText])
+		if ix.variant == VariantGovsearch {
+			h.Snippet = makeSnippet(text, markSpans(text, p.marks, p.words))
+		} else {
+			h.Snippet = makeSnippet(text, locationSpans(m.Locations[fieldText]))
+		}
 		out.Hits = append(out.Hits, h)
 	}
 	out.Took = time.Since(start)
 	return out, nil
-}
-
-// plan turns the user's query into a bleve query: every part must match
-// in the title, heading or text of a section.
-func (ix *Index) plan(q string) (query.Query, error) {
-	parts := parseQuery(q)
-	if len(parts) == 0 {
-		return nil, fmt.Errorf("%w: the query is empty", ErrBadQuery)
-	}
-	var must []query.Query
-	for _, p := range parts {
-		tokens := ix.analyzer.Analyze([]byte(p.Text))
-		if len(tokens) == 0 {
-			continue // punctuation only: nothing to require
-		}
-		if p.Phrase {
-			must = append(must, phraseQuery(p.Text, 1))
-			continue
-		}
-		// Tokens at one position are a word of jieba's precise cut and the
-		// sub-words search mode adds. A section matches the position when it
-		// has the word or, where the text was cut differently, the sub-words
-		// that tile the word standing in a row (长江 大桥 for 长江大桥).
-		var positions []query.Query
-		for _, group := range groupByPosition(tokens) {
-			word := anyField(string(group[0].Term), 1)
-			tiles := tiling(group)
-			if tiles == nil {
-				positions = append(positions, word)
-				continue
-			}
-			alts := []query.Query{word}
-			for _, f := range searchFields {
-				pq := query.NewPhraseQuery(tiles, f.name)
-				pq.SetBoost(f.boost * subWordBoost)
-				alts = append(alts, pq)
-			}
-			positions = append(positions, query.NewDisjunctionQuery(alts))
-		}
-		words := query.Query(query.NewConjunctionQuery(positions))
-		if len(positions) > 1 {
-			words = query.NewBooleanQuery([]query.Query{words}, []query.Query{phraseQuery(p.Text, boostPhrase)}, nil)
-		}
-		must = append(must, words)
-	}
-	if len(must) == 0 {
-		return nil, fmt.Errorf("%w: the query %q has no searchable words", ErrBadQuery, q)
-	}
-	if len(must) == 1 {
-		return must[0], nil
-	}
-	return query.NewConjunctionQuery(must), nil
-}
-
-// groupByPosition groups an analyzed query's tokens by position, the
-// longest token (the word itself) first in each group.
-func groupByPosition(tokens analysis.TokenStream) [][]*analysis.Token {
-	var groups [][]*analysis.Token
-	for i, t := range tokens {
-		if i == 0 || t.Position != tokens[i-1].Position {
-			groups = append(groups, nil)
-		}
-		g := &groups[len(groups)-1]
-		*g = append(*g, t)
-	}
-	for _, g := range groups {
-		slices.SortStableFunc(g, func(a, b *analysis.Token) int { return (b.End - b.Start) - (a.End - a.Start) })
-	}
-	return groups
-}
-
-// tiling returns sub-words of group[0] that cover it end to end without
-// overlap, longest first, or nil when they do not cover it.
-func tiling(group []*analysis.Token) []string {
-	word := group[0]
-	var tiles []string
-	for at := word.Start; at < word.End; {
-		var best *analysis.Token
-		for _, t := range group[1:] {
-			if t.Start == at && (best == nil || t.End > best.End) {
-				best = t
-			}
-		}
-		if best == nil {
-			return nil
-		}
-		tiles = append(tiles, string(best.Term))
-		at = best.End
-	}
-	if len(tiles) < 2 {
-		return nil
-	}
-	return tiles
-}
-
-// anyField matches a term in the title, heading or text, each weighted.
-func anyField(term string, boost float64) query.Query {
-	alts := make([]query.Query, 0, len(searchFields))
-	for _, f := range searchFields {
-		tq := query.NewTermQuery(term)
-		tq.SetField(f.name)
-		tq.SetBoost(f.boost * boost)
-		alts = append(alts, tq)
-	}
-	return query.NewDisjunctionQuery(alts)
-}
-
-// phraseQuery matches text as a phrase in any of the searched fields.
-func phraseQuery(text string, boost float64) query.Query {
-	var alts []query.Query
-	for _, f := range searchFields {
-		pq := query.NewMatchPhraseQuery(text)
-		pq.SetField(f.name)
-		pq.Analyzer = indexAnalyzer
-		pq.SetBoost(f.boost * boost)
-		alts = append(alts, pq)
-	}
-	return query.NewDisjunctionQuery(alts)
 }
 
 // locationSpans flattens bleve's term locations of one field into spans.

@@ -3,6 +3,7 @@ package index
 import (
 	"fmt"
 
+	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
 	"github.com/blevesearch/bleve/v2/mapping"
 	index "github.com/blevesearch/bleve_index_api"
 
@@ -24,11 +25,39 @@ const (
 	fieldPublisher  = "publisher"
 	fieldSource     = "source"
 	fieldMeta       = "meta"
+	// fieldNgram holds the title, heading and text (joined by
+	// analyzer.Separator, so phrases never cross from one into the next)
+	// as character bigrams with positions, and the last character of each
+	// alone: the exact substring check behind recall and quoted phrases.
+	fieldNgram = "ng"
 )
+
+// Variant is the kind of index: govsearch's own, or one of the baselines
+// the evaluation compares it with.
+type Variant string
+
+// The index variants.
+const (
+	// VariantGovsearch indexes jieba words for ranking and character
+	// n-grams for recall.
+	VariantGovsearch Variant = "govsearch"
+	// VariantJieba indexes jieba words only, with positions, and plans
+	// queries word by word: what a segmenter-based engine does.
+	VariantJieba Variant = "jieba"
+	// VariantCJK uses bleve's built-in "cjk" analyzer (overlapping
+	// bigrams) with bleve's match and phrase queries.
+	VariantCJK Variant = "cjk"
+)
+
+// Variants lists the index variants, govsearch's first.
+var Variants = []Variant{VariantGovsearch, VariantJieba, VariantCJK}
+
+// variantKey is where an index records its variant (bleve internal storage).
+var variantKey = []byte("govsearch_variant")
 
 // FormatVersion changes whenever the mapping or the analysis changes in a
 // way that needs a rebuild; caches of built indexes are keyed by it.
-const FormatVersion = 1
+const FormatVersion = 2
 
 // Names of the analysis components an index defines for itself, so that the
 // index carries its user dictionary and reopens with the same analysis.
@@ -39,7 +68,7 @@ const (
 
 // newMapping builds the index mapping. userDict is a canonical user
 // dictionary (analyzer.ParseUserDict), "" for none.
-func newMapping(userDict string) (*mapping.IndexMappingImpl, error) {
+func newMapping(userDict string, variant Variant) (*mapping.IndexMappingImpl, error) {
 	m := mapping.NewIndexMapping()
 	m.ScoringModel = index.BM25Scoring
 	if err := m.AddCustomTokenizer(indexTokenizer, map[string]any{
@@ -56,15 +85,21 @@ func newMapping(userDict string) (*mapping.IndexMappingImpl, error) {
 	}
 	m.DefaultAnalyzer = indexAnalyzer
 
-	text := func(store bool) *mapping.FieldMapping {
+	text := func(analyzerName string, vectors bool) *mapping.FieldMapping {
 		f := mapping.NewTextFieldMapping()
-		f.Analyzer = indexAnalyzer
-		f.Store = store
+		f.Analyzer = analyzerName
+		f.Store = true
 		// Term vectors hold the positions and offsets that phrase queries
-		// and highlighting need.
-		f.IncludeTermVectors = true
+		// need. govsearch's word fields only rank; phrases are checked on
+		// the n-gram field and highlights found in the stored text.
+		f.IncludeTermVectors = vectors
 		f.IncludeInAll = false
 		f.DocValues = false
+		return f
+	}
+	ngram := func(analyzerName string, vectors bool) *mapping.FieldMapping {
+		f := text(analyzerName, vectors)
+		f.Store = false
 		return f
 	}
 	keyword := func() *mapping.FieldMapping {
@@ -86,9 +121,23 @@ func newMapping(userDict string) (*mapping.IndexMappingImpl, error) {
 	}
 
 	doc := mapping.NewDocumentStaticMapping()
-	doc.AddFieldMappingsAt(fieldTitle, text(true))
-	doc.AddFieldMappingsAt(fieldHeading, text(true))
-	doc.AddFieldMappingsAt(fieldText, text(true))
+	switch variant {
+	case VariantGovsearch:
+		for _, f := range []string{fieldTitle, fieldHeading, fieldText} {
+			doc.AddFieldMappingsAt(f, text(indexAnalyzer, false))
+		}
+		doc.AddFieldMappingsAt(fieldNgram, ngram(analyzer.BigramAnalyzerName, true))
+	case VariantJieba:
+		for _, f := range []string{fieldTitle, fieldHeading, fieldText} {
+			doc.AddFieldMappingsAt(f, text(indexAnalyzer, true))
+		}
+	case VariantCJK:
+		for _, f := range []string{fieldTitle, fieldHeading, fieldText} {
+			doc.AddFieldMappingsAt(f, text(cjk.AnalyzerName, true))
+		}
+	default:
+		return nil, fmt.Errorf("unknown index variant %q", variant)
+	}
 	doc.AddFieldMappingsAt(fieldDocID, keyword())
 	doc.AddFieldMappingsAt(fieldTags, keyword())
 	doc.AddFieldMappingsAt(fieldCategories, keyword())

@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -152,7 +153,7 @@ func TestPagingIsStable(t *testing.T) {
 
 func TestBadQueries(t *testing.T) {
 	ix := openSample(t)
-	for _, q := range []string{"", "   ", "，。！", `""`} {
+	for _, q := range []string{"", "   ", `""`, "-过剩", "-过剩 -产能"} {
 		_, err := ix.Search(context.Background(), SearchRequest{Query: q})
 		if !errors.Is(err, ErrBadQuery) {
 			t.Errorf("Search(%q) error = %v, want ErrBadQuery", q, err)
@@ -192,27 +193,29 @@ func TestDocument(t *testing.T) {
 }
 
 func TestParseQuery(t *testing.T) {
+	w := func(s string) queryPart { return queryPart{Text: s} }
 	tests := []struct {
 		q    string
 		want []queryPart
 	}{
-		{"工业互联网", []queryPart{{"工业互联网", false}}},
-		{"工业互联网　标识解析 ", []queryPart{{"工业互联网", false}, {"标识解析", false}}},
-		{`"物联网 集成" 创新`, []queryPart{{"物联网 集成", true}, {"创新", false}}},
-		{"“卡脖子”问题", []queryPart{{"卡脖子", true}, {"问题", false}}},
-		{`"未闭合 的引号`, []queryPart{{"未闭合 的引号", true}}},
+		{"工业互联网", []queryPart{w("工业互联网")}},
+		{"工业互联网　标识解析 ", []queryPart{w("工业互联网"), w("标识解析")}},
+		{`"物联网 集成" 创新`, []queryPart{{Text: "物联网 集成", Phrase: true}, w("创新")}},
+		{"“卡脖子”问题", []queryPart{{Text: "卡脖子", Phrase: true}, w("问题")}},
+		{`"未闭合 的引号`, []queryPart{{Text: "未闭合 的引号", Phrase: true}}},
 		{`""`, nil},
+		{"工信部 OR 发改委 集成电路", []queryPart{w("工信部"), {Text: "发改委", Or: true}, w("集成电路")}},
+		{`产能 -过剩 -"弹性 产能"`, []queryPart{w("产能"), {Text: "过剩", Negated: true}, {Text: "弹性 产能", Phrase: true, Negated: true}}},
+		{"COVID-19 OR", []queryPart{w("COVID-19"), w("OR")}},
+		{"OR 产能", []queryPart{w("OR"), w("产能")}},
+		{"a OR OR b", []queryPart{w("a"), {Text: "OR", Or: true}, w("b")}},
+		{"- 产能", []queryPart{w("-"), w("产能")}},
+		{"or 产能", []queryPart{w("or"), w("产能")}},
 	}
 	for _, tt := range tests {
 		got := parseQuery(tt.q)
-		if len(got) != len(tt.want) {
-			t.Errorf("parseQuery(%q) = %v, want %v", tt.q, got, tt.want)
-			continue
-		}
-		for i := range got {
-			if got[i] != tt.want[i] {
-				t.Errorf("parseQuery(%q) = %v, want %v", tt.q, got, tt.want)
-			}
+		if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("parseQuery(%q) = %+v, want %+v", tt.q, got, tt.want)
 		}
 	}
 }
