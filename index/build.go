@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -377,7 +376,7 @@ func sectionDocs(r *Reply) []sectionDoc {
 			f[fieldMeta] = meta
 		}
 		docs = append(docs, sectionDoc{
-			id:     r.DocID + "#" + strconv.Itoa(s.Num),
+			id:     sectionID(r.DocID, s.Num),
 			fields: f,
 			size:   len(s.Text) + len(s.Heading) + len(r.Title) + len(meta),
 		})

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -160,16 +161,7 @@ type Hit struct {
 // Search runs a search under ctx.
 func (ix *Index) Search(ctx context.Context, req SearchRequest) (*SearchResult, error) {
 	start := time.Now()
-	var p *plan
-	var err error
-	switch ix.variant {
-	case VariantJieba:
-		p, err = ix.planJieba(req.Query)
-	case VariantCJK:
-		p, err = ix.planCJK(req.Query)
-	default:
-		p, err = ix.planGovsearch(req.Query)
-	}
+	p, err := ix.plan(req.Query)
 	if err != nil {
 		return nil, err
 	}
@@ -205,6 +197,20 @@ func (ix *Index) Search(ctx context.Context, req SearchRequest) (*SearchResult, 
 	out.Took = time.Since(start)
 	return out, nil
 }
+
+// plan plans a query the way the index's variant does.
+func (ix *Index) plan(q string) (*plan, error) {
+	switch ix.variant {
+	case VariantJieba:
+		return ix.planJieba(q)
+	case VariantCJK:
+		return ix.planCJK(q)
+	}
+	return ix.planGovsearch(q)
+}
+
+// sectionID is the bleve id of a section, and Hit.ID.
+func sectionID(docID string, num int) string { return docID + "#" + strconv.Itoa(num) }
 
 // locationSpans flattens bleve's term locations of one field into spans.
 func locationSpans(tl search.TermLocationMap) []span {

@@ -152,6 +152,9 @@ func newMapping(userDict string, variant Variant) (*mapping.IndexMappingImpl, er
 	doc.AddFieldMappingsAt(fieldDate, date)
 	doc.AddFieldMappingsAt(fieldSource, stored())
 	doc.AddFieldMappingsAt(fieldMeta, stored())
+	// No field goes into bleve's catch-all _all field, and building it
+	// anyway costs a merge of every field's terms per document.
+	doc.AddSubDocumentMapping("_all", mapping.NewDocumentDisabledMapping())
 	m.DefaultMapping = doc
 	m.StoreDynamic = false
 	m.IndexDynamic = false

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/govsearch/govsearch/analyzer"
+	"github.com/govsearch/govsearch/index"
 )
 
 // errHelp is returned after -h printed a command's flags.
@@ -61,4 +62,18 @@ func loadUserDict(path string) (string, error) {
 	}
 	defer f.Close()
 	return analyzer.ParseUserDict(path, f)
+}
+
+// loadSynonyms reads a synonyms file on top of the built-in groups ("" for
+// the built-in groups alone).
+func loadSynonyms(path string) (*index.Synonyms, error) {
+	if path == "" {
+		return index.DefaultSynonyms(), nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("synonyms: %w", err)
+	}
+	defer f.Close()
+	return index.ParseSynonyms(path, f, index.DefaultSynonyms())
 }

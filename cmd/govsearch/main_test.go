@@ -363,3 +363,22 @@ func TestUserDictFlag(t *testing.T) {
 		t.Errorf("bad user dictionary: %v, want an error naming %s:2", err, bad)
 	}
 }
+
+func TestSynonymsFlag(t *testing.T) {
+	dir := buildTestIndex(t)
+	syn := filepath.Join(t.TempDir(), "syn.txt")
+	os.WriteFile(syn, []byte("智造升级, 中国智造\n"), 0o644)
+	var stdout bytes.Buffer
+	if err := run(context.Background(), []string{"search", "-index", dir, "-synonyms", syn, "-n", "1", "智造升级"}, &stdout, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	// Only the heading of section 二 says 中国智造; nothing says 智造升级.
+	if !strings.Contains(stdout.String(), "1 sections match") || !strings.Contains(stdout.String(), "reply-miit-2020-2524#2") {
+		t.Errorf("search with a synonyms file:\n%s", stdout.String())
+	}
+	os.WriteFile(syn, []byte("孤零零\n"), 0o644)
+	err := run(context.Background(), []string{"search", "-index", dir, "-synonyms", syn, "词"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), syn+":1:") {
+		t.Errorf("bad synonyms file: %v", err)
+	}
+}

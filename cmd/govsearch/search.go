@@ -17,6 +17,7 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	n := fs.Int("n", index.DefaultSize, fmt.Sprintf("number of results, 1 to %d", index.MaxSize))
 	from := fs.Int("from", 0, "results to skip")
 	asJSON := fs.Bool("json", false, "print the HTTP API's JSON")
+	synonyms := fs.String("synonyms", "", "synonyms file to add to the built-in groups: one group a line, forms separated by commas")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -30,7 +31,11 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *from < 0 || *from+*n > index.MaxWindow {
 		return fmt.Errorf("%w: -from %d: must be from 0 to %d", errUsage, *from, index.MaxWindow-*n)
 	}
-	ix, err := index.Open(*dir)
+	syn, err := loadSynonyms(*synonyms)
+	if err != nil {
+		return err
+	}
+	ix, err := index.OpenWith(*dir, index.OpenOptions{Synonyms: syn})
 	if err != nil {
 		return err
 	}

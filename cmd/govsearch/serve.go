@@ -27,6 +27,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	src := fs.String("src", "", "folder of Markdown files to index first when -index holds no index")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	userDict := fs.String("user-dict", "", "user dictionary for an index built by serve")
+	synonyms := fs.String("synonyms", "", "synonyms file to add to the built-in groups: one group a line, forms separated by commas")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -39,11 +40,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	syn, err := loadSynonyms(*synonyms)
+	if err != nil {
+		return err
+	}
 	indexDir, err := prepareIndex(ctx, *dir, *src, dict, log, stderr)
 	if err != nil {
 		return err
 	}
-	srv, err := startServer(serverConfig{Index: indexDir, Addr: *addr, Logger: log})
+	srv, err := startServer(serverConfig{Index: indexDir, Addr: *addr, Logger: log, Synonyms: syn})
 	if err != nil {
 		return err
 	}
@@ -137,9 +142,10 @@ func sampleIndex(ctx context.Context, dict string, log *slog.Logger, stderr io.W
 
 // serverConfig configures a server.
 type serverConfig struct {
-	Index  string
-	Addr   string
-	Logger *slog.Logger
+	Index    string
+	Addr     string
+	Logger   *slog.Logger
+	Synonyms *index.Synonyms // nil: the built-in groups
 }
 
 // server is the HTTP service over one open index; tests drive it directly.
@@ -152,7 +158,7 @@ type server struct {
 // startServer opens the index and listens at once, so that a busy port is
 // an error here and not in a goroutine later.
 func startServer(cfg serverConfig) (*server, error) {
-	ix, err := index.Open(cfg.Index)
+	ix, err := index.OpenWith(cfg.Index, index.OpenOptions{Synonyms: cfg.Synonyms})
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/govsearch/govsearch/index"
+)
+
+// errEvalFailed marks an evaluation in which govsearch missed a true match
+// or returned a wrong section for a quoted phrase.
+var errEvalFailed = fmt.Errorf("evaluation below target")
+
+func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("eval", "-src DIR -queries FILE [flags]", stderr)
+	src := fs.String("src", "", "folder of Markdown files to index (required)")
+	queries := fs.String("queries", "", "query file, JSON lines of {\"q\", \"kind\", \"want\"} (required)")
+	work := fs.String("work", "", "folder for the indexes (default: a temporary folder, removed after)")
+	variants := fs.String("variants", "govsearch,jieba,cjk", "index variants to compare, comma-separated")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *src == "" || *queries == "" || fs.NArg() > 0 {
+		fs.Usage()
+		return fmt.Errorf("%w: eval needs -src and -queries", errUsage)
+	}
+	var vs []index.Variant
+	for v := range strings.SplitSeq(*variants, ",") {
+		vs = append(vs, index.Variant(strings.TrimSpace(v)))
+	}
+	qs, err := index.ReadEvalQueries(*queries)
+	if err != nil {
+		return err
+	}
+	dir := *work
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "govsearch-eval-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+	}
+	results, err := index.Evaluate(ctx, index.EvalOptions{Source: *src, Queries: qs, WorkDir: dir, Variants: vs, Log: stderr})
+	if err != nil {
+		return err
+	}
+	printEval(stdout, results)
+	for _, r := range results {
+		if r.Variant == index.VariantGovsearch && (r.Recall < 1 || r.QuotedPrecision < 1) {
+			return fmt.Errorf("%w: recall %.4f, quoted precision %.4f", errEvalFailed, r.Recall, r.QuotedPrecision)
+		}
+	}
+	return nil
+}
+
+// printEval prints the comparison table, ratios against the jieba-only
+// index, and the misses of each variant.
+func printEval(w io.Writer, results []index.EvalResult) {
+	if len(results) == 0 {
+		return
+	}
+	r0 := results[0]
+	fmt.Fprintf(w, "%d queries (%d quoted, %d known-item)\n\n", r0.RecallQueries, r0.QuotedQueries, r0.KnownQueries)
+	fmt.Fprintf(w, "| index | recall | quoted precision | MRR@10 | index MB | build s | query ms |\n|---|---|---|---|---|---|---|\n")
+	var base *index.EvalResult
+	for i, r := range results {
+		if r.Variant == index.VariantJieba {
+			base = &results[i]
+		}
+		fmt.Fprintf(w, "| %s | %.4f | %.4f | %.3f | %.1f | %.1f | %.2f |\n", r.Variant, r.Recall, r.QuotedPrecision, r.MRR,
+			float64(r.IndexBytes)/1e6, r.BuildTime.Seconds(), float64(r.QueryTime)/float64(time.Millisecond))
+	}
+	if base != nil {
+		fmt.Fprintln(w)
+		for _, r := range results {
+			if r.Variant != index.VariantJieba {
+				fmt.Fprintf(w, "%s against jieba-only: index size %.2f×, build time %.2f×\n", r.Variant,
+					float64(r.IndexBytes)/float64(base.IndexBytes), r.BuildTime.Seconds()/base.BuildTime.Seconds())
+			}
+		}
+	}
+	for _, r := range results {
+		if len(r.RecallMisses)+len(r.PrecisionMisses) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\n%s: %d queries missed true matches, %d quoted queries returned wrong sections\n", r.Variant, len(r.RecallMisses), len(r.PrecisionMisses))
+		for i, m := range r.RecallMisses {
+			if i == 8 {
+				fmt.Fprintf(w, "  … and %d more\n", len(r.RecallMisses)-i)
+				break
+			}
+			fmt.Fprintf(w, "  missed: %s\n", m)
+		}
+		for i, m := range r.PrecisionMisses {
+			if i == 8 {
+				fmt.Fprintf(w, "  … and %d more\n", len(r.PrecisionMisses)-i)
+				break
+			}
+			fmt.Fprintf(w, "  wrong: %s\n", m)
+		}
+	}
+}

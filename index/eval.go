@@ -1,0 +1,325 @@
+package index
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+
+	"github.com/govsearch/govsearch/analyzer"
+)
+
+// EvalQuery is one query of an evaluation file (JSON lines).
+type EvalQuery struct {
+	// Q is the query as a user types it.
+	Q string `json:"q"`
+	// Kind groups queries in reports (word, span, char, quoted, ...).
+	Kind string `json:"kind"`
+	// Want, for known-item queries, is the section a person wants first
+	// (doc_id#section).
+	Want string `json:"want,omitempty"`
+}
+
+// ReadEvalQueries reads a JSON-lines query file; errors name the line.
+func ReadEvalQueries(path string) ([]EvalQuery, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("queries: %w", err)
+	}
+	defer f.Close()
+	var qs []EvalQuery
+	sc := bufio.NewScanner(f)
+	line := 0
+	for sc.Scan() {
+		line++
+		text := strings.TrimSpace(sc.Text())
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		var q EvalQuery
+		if err := json.Unmarshal([]byte(text), &q); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
+		}
+		if strings.TrimSpace(q.Q) == "" {
+			return nil, fmt.Errorf("%s:%d: empty query", path, line)
+		}
+		qs = append(qs, q)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return qs, nil
+}
+
+// EvalOptions configure an evaluation.
+type EvalOptions struct {
+	Source  string
+	Queries []EvalQuery
+	// WorkDir receives one index per variant.
+	WorkDir  string
+	Variants []Variant
+	// Log, when set, receives progress lines.
+	Log io.Writer
+}
+
+// EvalResult is how one index variant did.
+type EvalResult struct {
+	Variant Variant
+	// Recall is the share of the true matches returned, over all queries;
+	// the truth is a scan of the normalized text for each part.
+	Recall float64
+	// RecallMisses lists queries that missed a true match.
+	RecallMisses []string
+	// QuotedPrecision is the share of results of quoted queries that hold
+	// the quoted text.
+	QuotedPrecision float64
+	// PrecisionMisses lists quoted queries that returned a wrong section.
+	PrecisionMisses []string
+	// MRR is the mean reciprocal rank of the wanted section in the first
+	// ten hits of known-item queries.
+	MRR        float64
+	IndexBytes int64
+	BuildTime  time.Duration
+	// QueryTime is the mean time of one search for the first ten hits.
+	QueryTime time.Duration
+	// Counts of queries behind each figure.
+	RecallQueries, QuotedQueries, KnownQueries int
+}
+
+// Evaluate indexes opts.Source once per variant and runs the queries on
+// each, against the truth of a brute-force scan.
+func Evaluate(ctx context.Context, opts EvalOptions) ([]EvalResult, error) {
+	logf := func(format string, args ...any) {
+		if opts.Log != nil {
+			fmt.Fprintf(opts.Log, format+"\n", args...)
+		}
+	}
+	corpus, err := loadTruthCorpus(opts.Source)
+	if err != nil {
+		return nil, err
+	}
+	logf("corpus: %d sections", len(corpus))
+	truth := make([]map[string]bool, len(opts.Queries))
+	for i, q := range opts.Queries {
+		truth[i] = corpus.matches(parseQuery(q.Q))
+	}
+	var results []EvalResult
+	for _, v := range opts.Variants {
+		dir := filepath.Join(opts.WorkDir, string(v))
+		os.RemoveAll(dir)
+		sum, err := Build(ctx, BuildOptions{Source: opts.Source, Index: dir, Variant: v})
+		if err != nil {
+			return nil, fmt.Errorf("build %s index: %w", v, err)
+		}
+		logf("%s: built in %s, %.1f MB", v, sum.Elapsed.Round(time.Millisecond), float64(sum.IndexBytes)/1e6)
+		ix, err := Open(dir)
+		if err != nil {
+			return nil, err
+		}
+		res, err := evalIndex(ctx, ix, opts.Queries, truth)
+		ix.Close()
+		if err != nil {
+			return nil, fmt.Errorf("evaluate %s: %w", v, err)
+		}
+		res.Variant, res.IndexBytes, res.BuildTime = v, sum.IndexBytes, sum.Elapsed
+		results = append(results, *res)
+	}
+	return results, nil
+}
+
+func evalIndex(ctx context.Context, ix *Index, queries []EvalQuery, truth []map[string]bool) (*EvalResult, error) {
+	r := &EvalResult{}
+	var found, want, quotedRight, quotedAll int
+	var rr float64
+	var searchTime time.Duration
+	for i, q := range queries {
+		got, err := ix.matchAll(ctx, q.Q)
+		if err != nil {
+			return nil, fmt.Errorf("%q: %w", q.Q, err)
+		}
+		r.RecallQueries++
+		missed := 0
+		for id := range truth[i] {
+			want++
+			if got[id] {
+				found++
+			} else {
+				missed++
+			}
+		}
+		if missed > 0 {
+			r.RecallMisses = append(r.RecallMisses, fmt.Sprintf("%s (%d of %d missed)", q.Q, missed, len(truth[i])))
+		}
+		if allQuoted(q.Q) {
+			r.QuotedQueries++
+			wrong := 0
+			for id := range got {
+				quotedAll++
+				if truth[i][id] {
+					quotedRight++
+				} else {
+					wrong++
+				}
+			}
+			if wrong > 0 {
+				r.PrecisionMisses = append(r.PrecisionMisses, fmt.Sprintf("%s (%d of %d wrong)", q.Q, wrong, len(got)))
+			}
+		}
+		start := time.Now()
+		res, err := ix.Search(ctx, SearchRequest{Query: q.Q, Size: 10})
+		searchTime += time.Since(start)
+		if err != nil {
+			return nil, fmt.Errorf("%q: %w", q.Q, err)
+		}
+		if q.Want != "" {
+			r.KnownQueries++
+			for rank, h := range res.Hits {
+				if h.ID == q.Want {
+					rr += 1 / float64(rank+1)
+					break
+				}
+			}
+		}
+	}
+	r.Recall = ratio(found, want)
+	r.QuotedPrecision = ratio(quotedRight, quotedAll)
+	if r.KnownQueries > 0 {
+		r.MRR = rr / float64(r.KnownQueries)
+	}
+	if len(queries) > 0 {
+		r.QueryTime = searchTime / time.Duration(len(queries))
+	}
+	return r, nil
+}
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 1
+	}
+	return float64(a) / float64(b)
+}
+
+// allQuoted reports whether every positive part of q is a quoted phrase.
+func allQuoted(q string) bool {
+	n := 0
+	for _, p := range parseQuery(q) {
+		if p.Negated {
+			continue
+		}
+		if !p.Phrase {
+			return false
+		}
+		n++
+	}
+	return n > 0
+}
+
+// matchAll returns the ids of every section the query matches.
+func (ix *Index) matchAll(ctx context.Context, q string) (map[string]bool, error) {
+	p, err := ix.plan(q)
+	if err != nil {
+		return nil, err
+	}
+	count, err := ix.bleve.DocCount()
+	if err != nil {
+		return nil, err
+	}
+	sr := bleve.NewSearchRequestOptions(p.query, int(count), 0, false)
+	res, err := ix.bleve.SearchInContext(ctx, sr)
+	if err != nil {
+		return nil, err
+	}
+	got := make(map[string]bool, len(res.Hits))
+	for _, h := range res.Hits {
+		got[h.ID] = true
+	}
+	return got, nil
+}
+
+// truthSection is a section in normalized form, for brute-force truth.
+type truthSection struct {
+	id, title, heading, text string
+}
+
+type truthCorpus []truthSection
+
+// loadTruthCorpus reads and normalizes every section under src.
+func loadTruthCorpus(src string) (truthCorpus, error) {
+	files, _, err := listSources(src)
+	if err != nil {
+		return nil, err
+	}
+	var c truthCorpus
+	for _, f := range files {
+		r, _, ferr := readReply(f)
+		if ferr != nil {
+			continue // Build skips it too
+		}
+		title := analyzer.NormalizeString(r.Title)
+		for _, s := range r.Sections {
+			c = append(c, truthSection{
+				id:      sectionID(r.DocID, s.Num),
+				title:   title,
+				heading: analyzer.NormalizeString(s.Heading),
+				text:    analyzer.NormalizeString(s.Text),
+			})
+		}
+	}
+	return c, nil
+}
+
+// matches returns the ids of sections that satisfy the parts literally:
+// each group of OR-ed parts has one in the title, heading or text, and no
+// excluded part occurs. Synonyms and words scattered are not truth: they
+// only add results.
+func (c truthCorpus) matches(parts []queryPart) map[string]bool {
+	out := map[string]bool{}
+	var groups [][]string
+	var not []string
+	for _, p := range parts {
+		t := analyzer.NormalizeString(p.Text)
+		if strings.TrimSpace(t) == "" {
+			continue
+		}
+		switch {
+		case p.Negated:
+			not = append(not, t)
+		case p.Or && len(groups) > 0:
+			groups[len(groups)-1] = append(groups[len(groups)-1], t)
+		default:
+			groups = append(groups, []string{t})
+		}
+	}
+	if len(groups) == 0 {
+		return out
+	}
+	has := func(s truthSection, t string) bool {
+		return strings.Contains(s.text, t) || strings.Contains(s.heading, t) || strings.Contains(s.title, t)
+	}
+	for _, s := range c {
+		ok := true
+		for _, g := range groups {
+			if !slices.ContainsFunc(g, func(t string) bool { return has(s, t) }) {
+				ok = false
+				break
+			}
+		}
+		for _, t := range not {
+			if ok && has(s, t) {
+				ok = false
+			}
+		}
+		if ok {
+			out[s.id] = true
+		}
+	}
+	return out
+}
