@@ -331,3 +331,20 @@ func TestNgramTokenizer(t *testing.T) {
 		t.Errorf("bigrams = %v, want %v", got, want)
 	}
 }
+
+func TestPreciseMode(t *testing.T) {
+	tz, err := TokenizerConstructor(map[string]any{PreciseKey: true}, registry.NewCache())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []tok
+	for _, tk := range tz.Tokenize([]byte("长江大桥建成")) {
+		got = append(got, tok{string(tk.Term), tk.Start, tk.End, tk.Position})
+	}
+	if want := []tok{{"长江大桥", 0, 12, 1}, {"建成", 12, 18, 2}}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("precise cut = %v, want %v", got, want)
+	}
+	if _, err := TokenizerConstructor(map[string]any{PreciseKey: "yes"}, registry.NewCache()); err == nil {
+		t.Error("precise: \"yes\" was accepted")
+	}
+}

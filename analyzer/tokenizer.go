@@ -18,6 +18,12 @@ const TokenizerName = "govsearch_jieba"
 // index reopens with exactly the words it was built with.
 const UserDictKey = "user_dict"
 
+// PreciseKey is the tokenizer configuration key that, when true, makes the
+// tokenizer emit jieba's precise cut alone, without search mode's
+// sub-words: for an index whose recall comes from character n-grams and
+// whose words only rank, sub-words are tokens to index for nothing.
+const PreciseKey = "precise"
+
 // Tokenizer cuts Chinese text with jieba's search mode and emits tokens
 // whose offsets are exact byte offsets into the original text and whose
 // positions make bleve's phrase queries work.
@@ -33,7 +39,8 @@ const UserDictKey = "user_dict"
 // and tokens without a letter or digit (punctuation, spaces) are dropped
 // without taking a position.
 type Tokenizer struct {
-	jieba *gojieba.Jieba
+	jieba   *gojieba.Jieba
+	precise bool
 }
 
 // NewTokenizer returns a tokenizer on the shared jieba instance for the
@@ -49,7 +56,11 @@ func NewTokenizer(userDict string) (*Tokenizer, error) {
 // Tokenize implements analysis.Tokenizer.
 func (t *Tokenizer) Tokenize(input []byte) analysis.TokenStream {
 	n := Normalize(string(input))
-	words := t.jieba.Tokenize(n.Text, gojieba.SearchMode, true)
+	mode := gojieba.SearchMode
+	if t.precise {
+		mode = gojieba.DefaultMode
+	}
+	words := t.jieba.Tokenize(n.Text, mode, true)
 	if len(words) == 0 {
 		return nil
 	}
@@ -132,7 +143,18 @@ func TokenizerConstructor(config map[string]any, _ *registry.Cache) (analysis.To
 		}
 		userDict = s
 	}
-	return NewTokenizer(userDict)
+	t, err := NewTokenizer(userDict)
+	if err != nil {
+		return nil, err
+	}
+	if v, ok := config[PreciseKey]; ok {
+		b, ok := v.(bool)
+		if !ok {
+			return nil, fmt.Errorf("%s: %s must be true or false, got %T", TokenizerName, PreciseKey, v)
+		}
+		t.precise = b
+	}
+	return t, nil
 }
 
 func init() {

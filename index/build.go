@@ -59,6 +59,10 @@ type BuildSummary struct {
 // flat whatever the size of the documents.
 const batchBytes = 8 << 20
 
+// maxUnpersisted bounds the batches searchable in memory but not yet
+// persisted during a build.
+const maxUnpersisted = 3
+
 // Build indexes every .md and .markdown file under opts.Source into a new
 // generation beside the current one in opts.Index and swaps it in when it is
 // complete. Files that cannot be read or parsed are skipped and reported in
@@ -84,10 +88,12 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 	gen := "gen-" + time.Now().UTC().Format("20060102T150405.000000000")
 	building := filepath.Join(opts.Index, ".building-"+gen)
 	bi, err := bleve.NewUsing(building, m, scorch.Name, scorch.Name, map[string]any{
-		// unsafe_batch would skip a sync per batch, but bleve v2.6.3's
-		// Close does not wait for unsafe batches to persist: an index built
-		// that way reopens empty. Kept explicit so no one turns it on.
-		"unsafe_batch": false,
+		// A batch returns once it is searchable in memory, not once it is
+		// on disk, so analysis of the next batch overlaps the persisting
+		// and merging of the last. bleve's Close does not wait for such
+		// batches (an index closed early reopens empty): Build waits for
+		// each batch's persisted callback before closing.
+		"unsafe_batch": true,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create index %s: %w", building, err)
@@ -148,17 +154,35 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 	batches := make(chan *bleve.Batch, 1)
 	var writeErr error
 	var writeMu sync.Mutex
-	var writers sync.WaitGroup
+	fail := func(err error) {
+		writeMu.Lock()
+		if writeErr == nil {
+			writeErr = fmt.Errorf("write index batch: %w", err)
+		}
+		writeMu.Unlock()
+		cancel()
+	}
+	var writers, persisted sync.WaitGroup
+	// Batches in memory but not yet on disk are bounded, or memory grows
+	// with the corpus while the persister catches up.
+	inFlight := make(chan struct{}, maxUnpersisted)
 	for range 2 {
 		writers.Go(func() {
 			for b := range batches {
-				if err := bi.Batch(b); err != nil {
-					writeMu.Lock()
-					if writeErr == nil {
-						writeErr = fmt.Errorf("write index batch: %w", err)
+				inFlight <- struct{}{}
+				persisted.Add(1)
+				b.SetPersistedCallback(func(err error) {
+					if err != nil {
+						fail(err)
 					}
-					writeMu.Unlock()
-					cancel()
+					<-inFlight
+					persisted.Done()
+				})
+				if err := bi.Batch(b); err != nil {
+					// A batch that failed is never persisted.
+					<-inFlight
+					persisted.Done()
+					fail(err)
 				}
 			}
 		})
@@ -175,6 +199,9 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 	finishWrites := func() error {
 		close(batches)
 		writers.Wait()
+		persisted.Wait()
+		writeMu.Lock()
+		defer writeMu.Unlock()
 		return writeErr
 	}
 	done := 0

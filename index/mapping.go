@@ -74,6 +74,10 @@ func newMapping(userDict string, variant Variant) (*mapping.IndexMappingImpl, er
 	if err := m.AddCustomTokenizer(indexTokenizer, map[string]any{
 		"type":               analyzer.TokenizerName,
 		analyzer.UserDictKey: userDict,
+		// govsearch's words only rank (recall is the n-grams' job), so it
+		// indexes the precise cut; the jieba-only baseline needs search
+		// mode's sub-words for recall.
+		analyzer.PreciseKey: variant == VariantGovsearch,
 	}); err != nil {
 		return nil, fmt.Errorf("define tokenizer: %w", err)
 	}

@@ -1,0 +1,151 @@
+package index
+
+import (
+	"context"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode"
+
+	"github.com/govsearch/govsearch/analyzer"
+)
+
+// TestRecallOfRandomSpans cuts random spans of 1 to 20 characters out of
+// the sample's text — most cross word boundaries — and checks, against a
+// scan of the normalized text, that every section holding one is found,
+// quoted or not, and that quoted spans find nothing else.
+func TestRecallOfRandomSpans(t *testing.T) {
+	ix := openSample(t)
+	corpus, err := loadTruthCorpus(filepath.Join("..", "testdata", "replies"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(2, 5))
+	checked := 0
+	for checked < 300 {
+		s := corpus[rng.IntN(len(corpus))]
+		runes := []rune(s.text)
+		if len(runes) < 20 {
+			continue
+		}
+		n := 1 + rng.IntN(20)
+		i := rng.IntN(len(runes) - n)
+		span := strings.TrimSpace(string(runes[i : i+n]))
+		if span == "" || strings.ContainsFunc(span, func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune(`"“”「」-`, r) }) {
+			continue
+		}
+		checked++
+		truth := corpus.matches([]queryPart{{Text: span}})
+		for _, q := range []string{span, `"` + span + `"`} {
+			got, err := ix.matchAll(context.Background(), q)
+			if err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+			for id := range truth {
+				if !got[id] {
+					t.Errorf("%s: missed %s", q, id)
+				}
+			}
+			if strings.HasPrefix(q, `"`) {
+				for id := range got {
+					if !truth[id] {
+						t.Errorf("%s: returned %s, which does not hold it", q, id)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestEvalQueriesOnSample runs the evaluation's query file over the sample
+// as CI does: recall and quoted precision must be 1.
+func TestEvalQueriesOnSample(t *testing.T) {
+	qs, err := ReadEvalQueries(filepath.Join("..", "testdata", "eval", "queries.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(qs) < 200 {
+		t.Fatalf("only %d queries", len(qs))
+	}
+	res, err := Evaluate(context.Background(), EvalOptions{
+		Source: filepath.Join("..", "testdata", "replies"), Queries: qs, WorkDir: t.TempDir(), Variants: []Variant{VariantGovsearch},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res[0]
+	if r.Recall != 1 || r.QuotedPrecision != 1 {
+		t.Errorf("recall %.4f (misses %v), quoted precision %.4f (wrong %v)", r.Recall, r.RecallMisses, r.QuotedPrecision, r.PrecisionMisses)
+	}
+}
+
+// TestCorpusEval runs the whole evaluation over the shared corpus: all
+// three indexes, recall and quoted precision 1 for govsearch, MRR@10 at
+// least the jieba-only index's, the reference top hits. It takes a few
+// minutes, so it runs only when GOVSEARCH_CORPUS names the corpus folder
+// (.ci/run sets it).
+func TestCorpusEval(t *testing.T) {
+	corpus := os.Getenv("GOVSEARCH_CORPUS")
+	if corpus == "" {
+		t.Skip("set GOVSEARCH_CORPUS to the shared corpus folder to evaluate over all of it")
+	}
+	qs, err := ReadEvalQueries(filepath.Join("..", "testdata", "eval", "queries.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log strings.Builder
+	work := t.TempDir()
+	res, err := Evaluate(context.Background(), EvalOptions{Source: corpus, Queries: qs, WorkDir: work, Variants: Variants, Log: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log(log.String())
+	byVariant := map[Variant]EvalResult{}
+	for _, r := range res {
+		byVariant[r.Variant] = r
+		t.Logf("%s: recall %.4f, quoted precision %.4f, MRR@10 %.3f, %.1f MB, built in %s",
+			r.Variant, r.Recall, r.QuotedPrecision, r.MRR, float64(r.IndexBytes)/1e6, r.BuildTime)
+	}
+	g, j := byVariant[VariantGovsearch], byVariant[VariantJieba]
+	if g.Recall != 1 || g.QuotedPrecision != 1 {
+		t.Errorf("govsearch: recall %.4f (misses %v), quoted precision %.4f (wrong %v)", g.Recall, g.RecallMisses, g.QuotedPrecision, g.PrecisionMisses)
+	}
+	if g.MRR < j.MRR {
+		t.Errorf("govsearch MRR@10 %.3f below the jieba-only index's %.3f", g.MRR, j.MRR)
+	}
+	t.Logf("govsearch against jieba-only: index size %.2f×, build time %.2f×",
+		float64(g.IndexBytes)/float64(j.IndexBytes), g.BuildTime.Seconds()/j.BuildTime.Seconds())
+	ix, err := Open(filepath.Join(work, string(VariantGovsearch)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	for _, want := range []struct{ q, id string }{{"弹性产能", "reply-miit-2020-2524#1"}, {"工业互联网", "reply-miit-2020-2524#2"}, {"卡脖子", "reply-miit-2020-2524#3"}} {
+		res, err := ix.Search(context.Background(), SearchRequest{Query: want.q, Size: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Hits) == 0 || res.Hits[0].ID != want.id {
+			t.Errorf("%s: top hits %v of %d, want %s first", want.q, ids(res), res.Total, want.id)
+		}
+	}
+}
+
+// The parts of a query match literally in the truth: the reference for
+// recall must not itself use synonyms or words.
+func TestTruthIsLiteral(t *testing.T) {
+	c := truthCorpus{
+		{id: "a#0", title: "t", text: analyzer.NormalizeString("工業和信息化部支持工业互联网")},
+		{id: "b#0", title: "t", text: "工信部"},
+	}
+	got := c.matches(parseQuery("工信部"))
+	if !got["b#0"] || got["a#0"] {
+		t.Errorf("truth of 工信部 = %v", got)
+	}
+	got = c.matches(parseQuery("工业互联网 OR 工信部 -支持"))
+	if !got["b#0"] || got["a#0"] {
+		t.Errorf("truth of OR and - = %v", got)
+	}
+}
