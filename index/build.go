@@ -57,11 +57,11 @@ type BuildSummary struct {
 
 // batchBytes bounds a bleve batch by the text it holds, so memory stays
 // flat whatever the size of the documents.
-const batchBytes = 8 << 20
+const batchBytes = 4 << 20
 
 // maxUnpersisted bounds the batches searchable in memory but not yet
 // persisted during a build.
-const maxUnpersisted = 3
+const maxUnpersisted = 2
 
 // Build indexes every .md and .markdown file under opts.Source into a new
 // generation beside the current one in opts.Index and swaps it in when it is

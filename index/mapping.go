@@ -104,6 +104,10 @@ func newMapping(userDict string, variant Variant) (*mapping.IndexMappingImpl, er
 	ngram := func(analyzerName string, vectors bool) *mapping.FieldMapping {
 		f := text(analyzerName, vectors)
 		f.Store = false
+		// The bigrams decide whether a section matches; ranking is the
+		// words' BM25. Length norms would cost bytes in every posting of
+		// the largest field for a score nothing needs.
+		f.SkipFreqNorm = true
 		return f
 	}
 	keyword := func() *mapping.FieldMapping {

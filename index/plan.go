@@ -18,9 +18,6 @@ const (
 	boostTitle   = 3.0
 	boostHeading = 2.0
 	boostText    = 1.0
-	// boostExact weighs the exact occurrence of a query part (its
-	// characters in a row) against its words scattered.
-	boostExact = 1.0
 	// boostPhrase, for the jieba baseline, rewards words standing together.
 	boostPhrase = 1.5
 	// subWordBoost scales, for the jieba baseline, a match on a word's
@@ -77,25 +74,25 @@ func (ix *Index) planGovsearch(q string) (*plan, error) {
 		if !part.Phrase {
 			variants = ix.synonyms.Expand(text)
 		}
-		var exact, words []query.Query
+		// Per variant: the exact occurrence, scored by whichever of its
+		// words the section has (the bigrams only decide the match), and,
+		// for unquoted parts, all its words anywhere. A section with both
+		// scores twice what one with the words scattered does.
+		var alts []query.Query
 		for _, v := range variants {
 			p.marks = append(p.marks, v)
-			exact = append(exact, exactQuery(v))
-			if w, terms := ix.wordsQuery(v); w != nil {
-				words = append(words, w)
-				p.words = append(p.words, terms...)
+			words, terms := ix.wordQueries(v)
+			p.words = append(p.words, terms...)
+			exact := query.Query(exactQuery(v))
+			if len(words) > 0 {
+				exact = query.NewBooleanQuery([]query.Query{exact}, words, nil)
+			}
+			alts = append(alts, exact)
+			if !part.Phrase && len(words) > 0 {
+				alts = append(alts, query.NewConjunctionQuery(words))
 			}
 		}
-		exactQ := disjunction(exact)
-		exactQ.(query.BoostableQuery).SetBoost(boostExact)
-		switch {
-		case len(words) == 0:
-			group = append(group, exactQ)
-		case part.Phrase:
-			group = append(group, query.NewBooleanQuery([]query.Query{exactQ}, words, nil))
-		default:
-			group = append(group, query.NewDisjunctionQuery([]query.Query{exactQ, disjunction(words)}))
-		}
+		group = append(group, disjunction(alts))
 	}
 	flush()
 	if len(must) == 0 {
@@ -130,23 +127,16 @@ func exactQuery(s string) query.Query {
 	return query.NewPhraseQuery(bigrams, fieldNgram)
 }
 
-// wordsQuery requires every jieba word of s somewhere in a section (any of
-// the weighted fields) and returns the words, for highlighting.
-func (ix *Index) wordsQuery(s string) (query.Query, []string) {
-	groups := groupByPosition(ix.analyzer.Analyze([]byte(s)))
-	if len(groups) == 0 {
-		return nil, nil
-	}
-	var conj []query.Query
+// wordQueries returns a query per jieba word of s, each matching the word
+// in any of the weighted fields, and the words, for highlighting.
+func (ix *Index) wordQueries(s string) ([]query.Query, []string) {
+	var qs []query.Query
 	var terms []string
-	for _, g := range groups {
-		conj = append(conj, anyField(string(g[0].Term), 1))
+	for _, g := range groupByPosition(ix.analyzer.Analyze([]byte(s))) {
+		qs = append(qs, anyField(string(g[0].Term), 1))
 		terms = append(terms, string(g[0].Term))
 	}
-	if len(conj) == 1 {
-		return conj[0], terms
-	}
-	return query.NewConjunctionQuery(conj), terms
+	return qs, terms
 }
 
 func disjunction(qs []query.Query) query.Query {

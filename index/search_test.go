@@ -248,3 +248,33 @@ func FuzzParseQuery(f *testing.F) {
 		}
 	})
 }
+
+// Operators, traditional characters and full width, with highlights on
+// the original text.
+func TestQuerySyntaxAndNormalization(t *testing.T) {
+	ix := openSample(t)
+	res := runSearch(t, ix, "工業互聯網", 10)
+	if res.Total == 0 || res.Hits[0].ID != "reply-miit-2020-2524#2" || !strings.Contains(res.Hits[0].Snippet, "<mark>工业互联网</mark>") {
+		t.Errorf("工業互聯網: %v, snippet %q", ids(res), res.Hits[0].Snippet)
+	}
+	res = runSearch(t, ix, "５Ｇ网络", 10)
+	if res.Total == 0 || !strings.Contains(res.Hits[0].Snippet, "<mark>5G网络</mark>") {
+		t.Errorf("５Ｇ网络: %v", res.Hits)
+	}
+	// 产能过 crosses jieba's cut (产能过剩), yet finds the one heading
+	// that says it, ranked by the word it shares (产能).
+	res = runSearch(t, ix, "产能过", 10)
+	if res.Total != 1 || res.Hits[0].ID != "reply-miit-2020-2524#1" || res.Hits[0].Score <= 0 {
+		t.Errorf("产能过: %v", res.Hits)
+	}
+	either := runSearch(t, ix, "卡脖子 OR 弹性产能", 10)
+	got := strings.Join(ids(either), " ")
+	if !strings.Contains(got, "reply-miit-2020-2524#1") || !strings.Contains(got, "reply-miit-2020-2524#3") {
+		t.Errorf("卡脖子 OR 弹性产能: %v", got)
+	}
+	all := runSearch(t, ix, "工业和信息化部", 100)
+	without := runSearch(t, ix, "工业和信息化部 -工业互联网", 100)
+	if without.Total == 0 || without.Total >= all.Total || strings.Contains(strings.Join(ids(without), " "), "reply-miit-2020-2524#2") {
+		t.Errorf("-工业互联网: %d of %d left, %v", without.Total, all.Total, ids(without))
+	}
+}
