@@ -48,25 +48,14 @@ var ErrUserDict = errors.New("invalid user dictionary")
 // mis-reads others, so nothing reaches it unchecked. name is used in errors.
 func ParseUserDict(name string, r io.Reader) (string, error) {
 	var out strings.Builder
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	line := 0
-	for sc.Scan() {
-		line++
-		text := strings.TrimSpace(strings.TrimPrefix(sc.Text(), "\ufeff"))
-		if text == "" || strings.HasPrefix(text, "#") {
-			continue
-		}
-		if !utf8.ValidString(text) {
-			return "", fmt.Errorf("%s:%d: %w: not valid UTF-8", name, line, ErrUserDict)
-		}
+	err := ReadLines(name, r, ErrUserDict, func(line int, text string) error {
 		fields := strings.Fields(text)
 		word := NormalizeString(fields[0])
 		if strings.ContainsFunc(word, unicode.IsSpace) || word == "" {
-			return "", fmt.Errorf("%s:%d: %w: word %q is empty after normalization", name, line, ErrUserDict, fields[0])
+			return fmt.Errorf("%s:%d: %w: word %q is empty after normalization", name, line, ErrUserDict, fields[0])
 		}
 		if utf8.RuneCountInString(word) > 64 {
-			return "", fmt.Errorf("%s:%d: %w: word %q is longer than 64 characters", name, line, ErrUserDict, fields[0])
+			return fmt.Errorf("%s:%d: %w: word %q is longer than 64 characters", name, line, ErrUserDict, fields[0])
 		}
 		freq, tag := "", ""
 		switch len(fields) {
@@ -80,15 +69,15 @@ func ParseUserDict(name string, r io.Reader) (string, error) {
 		case 3:
 			freq, tag = fields[1], fields[2]
 		default:
-			return "", fmt.Errorf("%s:%d: %w: want \"word [frequency] [part of speech]\", got %d fields", name, line, ErrUserDict, len(fields))
+			return fmt.Errorf("%s:%d: %w: want \"word [frequency] [part of speech]\", got %d fields", name, line, ErrUserDict, len(fields))
 		}
 		if freq != "" {
 			if n, err := strconv.Atoi(freq); err != nil || n <= 0 || n > 1_000_000_000 {
-				return "", fmt.Errorf("%s:%d: %w: frequency %q is not a positive whole number", name, line, ErrUserDict, freq)
+				return fmt.Errorf("%s:%d: %w: frequency %q is not a positive whole number", name, line, ErrUserDict, freq)
 			}
 		}
 		if tag != "" && !isTag(tag) {
-			return "", fmt.Errorf("%s:%d: %w: part of speech %q is not a short ASCII tag such as n or nz", name, line, ErrUserDict, tag)
+			return fmt.Errorf("%s:%d: %w: part of speech %q is not a short ASCII tag such as n or nz", name, line, ErrUserDict, tag)
 		}
 		switch {
 		case freq != "":
@@ -101,11 +90,40 @@ func ParseUserDict(name string, r io.Reader) (string, error) {
 		default:
 			fmt.Fprintf(&out, "%s\n", word)
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return "", fmt.Errorf("%s:%d: %w: %v", name, line+1, ErrUserDict, err)
+		return nil
+	})
+	if err != nil {
+		return "", err
 	}
 	return out.String(), nil
+}
+
+// ReadLines calls fn with each line of a word list — a user dictionary, a
+// synonyms file — trimmed, without a byte order mark, skipping blank lines
+// and # comments. A line that is not UTF-8 or cannot be read is an error
+// wrapping invalid and naming name and the line; fn's errors are returned
+// as they are.
+func ReadLines(name string, r io.Reader, invalid error, fn func(line int, text string) error) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	line := 0
+	for sc.Scan() {
+		line++
+		text := strings.TrimSpace(strings.TrimPrefix(sc.Text(), "\ufeff"))
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		if !utf8.ValidString(text) {
+			return fmt.Errorf("%s:%d: %w: not valid UTF-8", name, line, invalid)
+		}
+		if err := fn(line, text); err != nil {
+			return err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("%s:%d: %w: %v", name, line+1, invalid, err)
+	}
+	return nil
 }
 
 func isTag(s string) bool {

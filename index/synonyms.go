@@ -1,7 +1,6 @@
 package index
 
 import (
-	"bufio"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -55,32 +54,22 @@ func ParseSynonyms(name string, r io.Reader, base *Synonyms) (*Synonyms, error) 
 			s.alts[k] = slices.Clone(v)
 		}
 	}
-	sc := bufio.NewScanner(r)
-	line := 0
-	for sc.Scan() {
-		line++
-		text := strings.TrimSpace(strings.TrimPrefix(sc.Text(), "\ufeff"))
-		if text == "" || strings.HasPrefix(text, "#") {
-			continue
-		}
-		if !utf8.ValidString(text) {
-			return nil, fmt.Errorf("%s:%d: %w: not valid UTF-8", name, line, ErrSynonyms)
-		}
+	err := analyzer.ReadLines(name, r, ErrSynonyms, func(line int, text string) error {
 		var forms []string
 		for f := range strings.SplitSeq(strings.ReplaceAll(text, "，", ","), ",") {
 			f = analyzer.NormalizeString(strings.TrimSpace(f))
 			if f == "" {
-				return nil, fmt.Errorf("%s:%d: %w: empty form", name, line, ErrSynonyms)
+				return fmt.Errorf("%s:%d: %w: empty form", name, line, ErrSynonyms)
 			}
 			if utf8.RuneCountInString(f) > 64 {
-				return nil, fmt.Errorf("%s:%d: %w: form %q is longer than 64 characters", name, line, ErrSynonyms, f)
+				return fmt.Errorf("%s:%d: %w: form %q is longer than 64 characters", name, line, ErrSynonyms, f)
 			}
 			if !slices.Contains(forms, f) {
 				forms = append(forms, f)
 			}
 		}
 		if len(forms) < 2 {
-			return nil, fmt.Errorf("%s:%d: %w: a group needs at least two forms separated by commas", name, line, ErrSynonyms)
+			return fmt.Errorf("%s:%d: %w: a group needs at least two forms separated by commas", name, line, ErrSynonyms)
 		}
 		for _, f := range forms {
 			for _, g := range forms {
@@ -89,9 +78,10 @@ func ParseSynonyms(name string, r io.Reader, base *Synonyms) (*Synonyms, error) 
 				}
 			}
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	for k := range s.alts {
 		s.keys = append(s.keys, k)
