@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -68,6 +69,9 @@ type EvalOptions struct {
 	Variants []Variant
 	// Log, when set, receives progress lines.
 	Log io.Writer
+	// Runs is how many times each index is built (alternating between the
+	// variants); build times are the medians. 0 means 1.
+	Runs int
 }
 
 // EvalResult is how one index variant did.
@@ -87,7 +91,9 @@ type EvalResult struct {
 	// ten hits of known-item queries.
 	MRR        float64
 	IndexBytes int64
-	BuildTime  time.Duration
+	// BuildTime is the median over Runs builds.
+	BuildTime time.Duration
+	Runs      int
 	// QueryTime is the mean time of one search for the first ten hits.
 	QueryTime time.Duration
 	// Counts of queries behind each figure.
@@ -111,16 +117,29 @@ func Evaluate(ctx context.Context, opts EvalOptions) ([]EvalResult, error) {
 	for i, q := range opts.Queries {
 		truth[i] = corpus.matches(parseQuery(q.Q))
 	}
+	runs := max(opts.Runs, 1)
+	times := map[Variant][]time.Duration{}
+	sizes := map[Variant]int64{}
+	for run := range runs {
+		for _, v := range opts.Variants {
+			dir := filepath.Join(opts.WorkDir, string(v))
+			os.RemoveAll(dir)
+			// Each build starts from the same process state: the memory of
+			// the last one returned to the system, not left for this one to
+			// reuse without page faults.
+			debug.FreeOSMemory()
+			sum, err := Build(ctx, BuildOptions{Source: opts.Source, Index: dir, Variant: v})
+			if err != nil {
+				return nil, fmt.Errorf("build %s index: %w", v, err)
+			}
+			times[v] = append(times[v], sum.Elapsed)
+			sizes[v] = sum.IndexBytes
+			logf("%s: run %d built in %s, %.1f MB", v, run+1, sum.Elapsed.Round(time.Millisecond), float64(sum.IndexBytes)/1e6)
+		}
+	}
 	var results []EvalResult
 	for _, v := range opts.Variants {
-		dir := filepath.Join(opts.WorkDir, string(v))
-		os.RemoveAll(dir)
-		sum, err := Build(ctx, BuildOptions{Source: opts.Source, Index: dir, Variant: v})
-		if err != nil {
-			return nil, fmt.Errorf("build %s index: %w", v, err)
-		}
-		logf("%s: built in %s, %.1f MB", v, sum.Elapsed.Round(time.Millisecond), float64(sum.IndexBytes)/1e6)
-		ix, err := Open(dir)
+		ix, err := Open(filepath.Join(opts.WorkDir, string(v)))
 		if err != nil {
 			return nil, err
 		}
@@ -129,10 +148,17 @@ func Evaluate(ctx context.Context, opts EvalOptions) ([]EvalResult, error) {
 		if err != nil {
 			return nil, fmt.Errorf("evaluate %s: %w", v, err)
 		}
-		res.Variant, res.IndexBytes, res.BuildTime = v, sum.IndexBytes, sum.Elapsed
+		res.Variant, res.IndexBytes, res.BuildTime, res.Runs = v, sizes[v], median(times[v]), len(times[v])
 		results = append(results, *res)
 	}
 	return results, nil
+}
+
+// median returns the median of ds (the lower middle for an even count).
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[(len(s)-1)/2]
 }
 
 func evalIndex(ctx context.Context, ix *Index, queries []EvalQuery, truth []map[string]bool) (*EvalResult, error) {

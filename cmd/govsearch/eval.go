@@ -21,6 +21,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	queries := fs.String("queries", "", "query file, JSON lines of {\"q\", \"kind\", \"want\"} (required)")
 	work := fs.String("work", "", "folder for the indexes (default: a temporary folder, removed after)")
 	variants := fs.String("variants", "govsearch,jieba,cjk", "index variants to compare, comma-separated")
+	runs := fs.Int("runs", 1, "builds of each index, alternating; build times are medians")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -43,7 +44,10 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		defer os.RemoveAll(dir)
 	}
-	results, err := index.Evaluate(ctx, index.EvalOptions{Source: *src, Queries: qs, WorkDir: dir, Variants: vs, Log: stderr})
+	if *runs < 1 {
+		return fmt.Errorf("%w: -runs %d: must be at least 1", errUsage, *runs)
+	}
+	results, err := index.Evaluate(ctx, index.EvalOptions{Source: *src, Queries: qs, WorkDir: dir, Variants: vs, Log: stderr, Runs: *runs})
 	if err != nil {
 		return err
 	}
@@ -63,7 +67,7 @@ func printEval(w io.Writer, results []index.EvalResult) {
 		return
 	}
 	r0 := results[0]
-	fmt.Fprintf(w, "%d queries (%d quoted, %d known-item)\n\n", r0.RecallQueries, r0.QuotedQueries, r0.KnownQueries)
+	fmt.Fprintf(w, "%d queries (%d quoted, %d known-item); build times are medians of %d runs\n\n", r0.RecallQueries, r0.QuotedQueries, r0.KnownQueries, r0.Runs)
 	fmt.Fprintf(w, "| index | recall | quoted precision | MRR@10 | index MB | build s | query ms |\n|---|---|---|---|---|---|---|\n")
 	var base *index.EvalResult
 	for i, r := range results {

@@ -9,7 +9,7 @@
 //	govsearch search  -index DIR [-n 10] [-from 0] [-json] [-synonyms FILE] QUERY
 //	govsearch serve   [-index DIR] [-src DIR] [-addr 127.0.0.1:8080] [-user-dict FILE] [-synonyms FILE]
 //	govsearch analyze [-user-dict FILE] TEXT
-//	govsearch eval    -src DIR -queries FILE [-variants govsearch,jieba,cjk] [-work DIR]
+//	govsearch eval    -src DIR -queries FILE [-variants govsearch,jieba,cjk] [-runs 1] [-work DIR]
 //	govsearch health  [-url http://127.0.0.1:8080/healthz]
 //
 // index builds a complete index of every .md and .markdown file under -src.
@@ -37,7 +37,8 @@
 // index, bleve's "cjk" bigram analyzer), runs the query file and prints a
 // table: recall and quoted-phrase precision against a brute-force scan of
 // the normalized text, MRR@10 of known-item queries, index size, build
-// time. It exits 1 when govsearch's recall or quoted precision is below 1.
+// time (the median of -runs builds of each, alternating). It exits 1 when
+// govsearch's recall or quoted precision is below 1.
 //
 // health probes a running server's /healthz and exits 0 when it answers
 // 200: the container image's HEALTHCHECK.
