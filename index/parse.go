@@ -87,8 +87,9 @@ func ParseReply(path, docID string, data []byte) (*Reply, error) {
 	for key := range fm {
 		keys = append(keys, key)
 	}
+	lines := keyLines(data, fmLine, keys)
 	slices.SortFunc(keys, func(a, b string) int {
-		if c := keyLine(data, fmLine, a) - keyLine(data, fmLine, b); c != 0 {
+		if c := lines[a] - lines[b]; c != 0 {
 			return c
 		}
 		return strings.Compare(a, b)
@@ -112,7 +113,7 @@ func ParseReply(path, docID string, data []byte) (*Reply, error) {
 			r.Meta[key] = v
 		}
 		if err != nil {
-			return nil, fail(keyLine(data, fmLine, key), fmt.Errorf("%w: %s: %v", ErrFrontMatter, key, err))
+			return nil, fail(lines[key], fmt.Errorf("%w: %s: %v", ErrFrontMatter, key, err))
 		}
 	}
 	r.Title = strings.TrimSpace(r.Title)
@@ -208,15 +209,44 @@ func cleanYAMLErr(err error) string {
 	})
 }
 
-// keyLine finds the line of a top-level key for error messages.
-func keyLine(data []byte, fmLine int, key string) int {
-	lines := strings.Split(string(data), "\n")
-	for i := fmLine; i < len(lines) && i < fmLine+10000; i++ {
-		if strings.HasPrefix(lines[i], key+":") || strings.HasPrefix(lines[i], key+" =") || strings.HasPrefix(lines[i], `"`+key+`"`) {
-			return i + 1
+// keyLines finds the line of each top-level key, for error messages and to
+// check keys in written order; a key not found gets the front matter's
+// first line. One pass over the lines: a front matter of thousands of keys
+// must not cost a scan per key.
+func keyLines(data []byte, fmLine int, keys []string) map[string]int {
+	want := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		want[k] = true
+	}
+	out := make(map[string]int, len(keys))
+	line := 0
+	for l := range bytes.Lines(data) {
+		line++
+		if line <= fmLine {
+			continue
+		}
+		if len(out) == len(keys) || line > fmLine+100000 {
+			break
+		}
+		text := strings.TrimRight(string(l), "\r\n")
+		// YAML's key: value, TOML's key = value, JSON's "key": value.
+		i := strings.IndexAny(text, ":=")
+		if i < 0 {
+			continue
+		}
+		key := strings.Trim(strings.TrimRight(text[:i], " "), `"`)
+		if want[key] {
+			if _, seen := out[key]; !seen {
+				out[key] = line
+			}
 		}
 	}
-	return fmLine
+	for _, k := range keys {
+		if _, ok := out[k]; !ok {
+			out[k] = fmLine
+		}
+	}
+	return out
 }
 
 // firstLine is the title of a document without one: its first non-empty

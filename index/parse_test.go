@@ -3,6 +3,7 @@ package index
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -548,4 +549,24 @@ func FuzzParseReply(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Keys are located in one pass: a front matter of many keys, each bad,
+// reports the first key as written and its line, quickly.
+func TestManyKeysReportFirstBadKey(t *testing.T) {
+	doc := "+++\n"
+	for i := range 3000 {
+		doc += fmt.Sprintf("k%04d = %d\n", i, i)
+	}
+	doc += "date = \"yesterday\"\ntags = 5\n+++\n正文\n"
+	_, err := ParseReply("many.md", "many", []byte(doc))
+	var fe *FileError
+	if !errors.As(err, &fe) || fe.Line != 3002 || !strings.Contains(err.Error(), "date") {
+		t.Errorf("error %v, want the date key at line 3002", err)
+	}
+	// A TOML value with a colon does not hide its key.
+	_, err = ParseReply("t.md", "t", []byte("+++\ntitle = \"a: b\"\ndate = \"2020-11-07T13:20:52 nonsense\"\n+++\n正文\n"))
+	if !errors.As(err, &fe) || fe.Line != 3 {
+		t.Errorf("error %v, want line 3", err)
+	}
 }
