@@ -22,29 +22,25 @@ func BenchmarkTokenize(b *testing.B) {
 	}
 }
 
-// BenchmarkRawJieba is the baseline: jieba's search-mode cut alone, without
+// BenchmarkRawJieba is the baseline: jieba's cuts alone, without
 // normalization, positions or bleve tokens.
 func BenchmarkRawJieba(b *testing.B) {
 	j, err := sharedJieba("")
 	if err != nil {
 		b.Fatal(err)
 	}
-	text := benchText
-	b.SetBytes(int64(len(text)))
-	for b.Loop() {
-		j.Tokenize(text, gojieba.SearchMode, true)
-	}
-}
-
-// BenchmarkRawJiebaCut is jieba's precise cut alone.
-func BenchmarkRawJiebaCut(b *testing.B) {
-	j, err := sharedJieba("")
-	if err != nil {
-		b.Fatal(err)
-	}
-	text := benchText
-	b.SetBytes(int64(len(text)))
-	for b.Loop() {
-		j.Cut(text, true)
+	for _, mode := range []struct {
+		name string
+		cut  func()
+	}{
+		{"search", func() { j.Tokenize(benchText, gojieba.SearchMode, true) }},
+		{"precise", func() { j.Cut(benchText, true) }},
+	} {
+		b.Run(mode.name, func(b *testing.B) {
+			b.SetBytes(int64(len(benchText)))
+			for b.Loop() {
+				mode.cut()
+			}
+		})
 	}
 }

@@ -47,28 +47,14 @@ type plan struct {
 // ranks above the same words scattered; a quoted part must match exactly.
 // Synonyms widen unquoted parts; quoted and excluded parts are literal.
 func (ix *Index) planGovsearch(q string) (*plan, error) {
-	parts := parseQuery(q)
-	p := &plan{}
-	var must, mustNot, group []query.Query
-	flush := func() {
-		if len(group) == 1 {
-			must = append(must, group[0])
-		} else if len(group) > 1 {
-			must = append(must, query.NewDisjunctionQuery(group))
-		}
-		group = nil
-	}
-	for _, part := range parts {
+	var marks, words []string
+	p, err := planWith(q, func(part queryPart) query.Query {
 		text := analyzer.NormalizeString(part.Text)
-		if strings.TrimSpace(text) == "" {
-			continue
-		}
-		if part.Negated {
-			mustNot = append(mustNot, exactQuery(text))
-			continue
-		}
-		if !part.Or {
-			flush()
+		switch {
+		case strings.TrimSpace(text) == "":
+			return nil
+		case part.Negated:
+			return exactQuery(text)
 		}
 		variants := []string{text}
 		if !part.Phrase {
@@ -80,32 +66,24 @@ func (ix *Index) planGovsearch(q string) (*plan, error) {
 		// scores twice what one with the words scattered does.
 		var alts []query.Query
 		for _, v := range variants {
-			p.marks = append(p.marks, v)
-			words, terms := ix.wordQueries(v)
-			p.words = append(p.words, terms...)
-			exact := query.Query(exactQuery(v))
-			if len(words) > 0 {
-				exact = query.NewBooleanQuery([]query.Query{exact}, words, nil)
+			marks = append(marks, v)
+			wordQs, terms := ix.wordQueries(v)
+			words = append(words, terms...)
+			exact := exactQuery(v)
+			if len(wordQs) > 0 {
+				exact = query.NewBooleanQuery([]query.Query{exact}, wordQs, nil)
 			}
 			alts = append(alts, exact)
-			if !part.Phrase && len(words) > 0 {
-				alts = append(alts, query.NewConjunctionQuery(words))
+			if !part.Phrase && len(wordQs) > 0 {
+				alts = append(alts, query.NewConjunctionQuery(wordQs))
 			}
 		}
-		group = append(group, disjunction(alts))
+		return disjunction(alts)
+	})
+	if err != nil {
+		return nil, err
 	}
-	flush()
-	if len(must) == 0 {
-		if len(mustNot) > 0 {
-			return nil, fmt.Errorf("%w: the query %q only excludes; add a word to search for", ErrBadQuery, q)
-		}
-		return nil, fmt.Errorf("%w: the query %q has no searchable words", ErrBadQuery, q)
-	}
-	if len(must) == 1 && len(mustNot) == 0 {
-		p.query = must[0]
-	} else {
-		p.query = query.NewBooleanQuery(must, nil, mustNot)
-	}
+	p.marks, p.words = marks, words
 	return p, nil
 }
 
@@ -204,7 +182,9 @@ func (ix *Index) planCJK(q string) (*plan, error) {
 	})
 }
 
-// planWith applies the query syntax (AND, OR, -) around partQuery.
+// planWith applies the query syntax around partQuery, which returns nil
+// for a part with nothing to search: parts must all match, OR-ed parts
+// either, and -parts none.
 func planWith(q string, partQuery func(queryPart) query.Query) (*plan, error) {
 	var must, mustNot, group []query.Query
 	flush := func() {
@@ -228,8 +208,13 @@ func planWith(q string, partQuery func(queryPart) query.Query) (*plan, error) {
 		group = append(group, pq)
 	}
 	flush()
-	if len(must) == 0 {
+	switch {
+	case len(must) == 0 && len(mustNot) > 0:
+		return nil, fmt.Errorf("%w: the query %q only excludes; add a word to search for", ErrBadQuery, q)
+	case len(must) == 0:
 		return nil, fmt.Errorf("%w: the query %q has no searchable words", ErrBadQuery, q)
+	case len(must) == 1 && len(mustNot) == 0:
+		return &plan{query: must[0]}, nil
 	}
 	return &plan{query: query.NewBooleanQuery(must, nil, mustNot)}, nil
 }
