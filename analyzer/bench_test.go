@@ -1,9 +1,12 @@
 package analyzer
 
 import (
+	"os"
 	"strings"
 	"testing"
 
+	"github.com/blevesearch/bleve/v2/analysis"
+	index "github.com/blevesearch/bleve_index_api"
 	"github.com/yanyiwu/gojieba"
 )
 
@@ -43,4 +46,29 @@ func BenchmarkRawJieba(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkBigrams compares the two ways to index a section's bigrams:
+// bleve's (NgramTokenizer's token stream counted by analysis.TokenFrequency)
+// and BigramField's direct count, both with the positions phrases need.
+func BenchmarkBigrams(b *testing.B) {
+	opts := index.IndexField | index.IncludeTermVectors | index.SkipFreqNorm
+	// The MIIT reply: real prose, whose bigrams mostly differ.
+	raw, err := os.ReadFile("../testdata/replies/reply-miit-2020-2524.md")
+	if err != nil {
+		b.Fatal(err)
+	}
+	text := NormalizeString(string(raw))
+	b.Run("tokenizer", func(b *testing.B) {
+		b.SetBytes(int64(len(text)))
+		for b.Loop() {
+			analysis.TokenFrequency((&NgramTokenizer{}).Tokenize([]byte(text)), nil, opts)
+		}
+	})
+	b.Run("field", func(b *testing.B) {
+		b.SetBytes(int64(len(text)))
+		for b.Loop() {
+			NewBigramField("ng", opts, text).Analyze()
+		}
+	})
 }

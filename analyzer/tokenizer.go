@@ -55,7 +55,12 @@ func NewTokenizer(userDict string) (*Tokenizer, error) {
 
 // Tokenize implements analysis.Tokenizer.
 func (t *Tokenizer) Tokenize(input []byte) analysis.TokenStream {
-	n := Normalize(string(input))
+	return t.tokenizeNormalized(Normalize(string(input)))
+}
+
+// tokenizeNormalized cuts a text normalized beforehand; offsets are those of
+// the original text n came from.
+func (t *Tokenizer) tokenizeNormalized(n Normalized) analysis.TokenStream {
 	mode := gojieba.SearchMode
 	if t.precise {
 		mode = gojieba.DefaultMode

@@ -15,7 +15,10 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/mapping"
+	bleveindex "github.com/blevesearch/bleve_index_api"
 
 	"github.com/govsearch/govsearch/analyzer"
 )
@@ -41,6 +44,9 @@ type BuildOptions struct {
 	// Variant is the kind of index; "" means VariantGovsearch. The others
 	// are baselines for the evaluation.
 	Variant Variant
+	// BatchBytes bounds each bleve batch by the text it holds; 0 means
+	// DefaultBatchBytes.
+	BatchBytes int
 }
 
 // BuildSummary reports what Build did.
@@ -55,9 +61,14 @@ type BuildSummary struct {
 	Path       string // the new generation's folder
 }
 
-// batchBytes bounds a bleve batch by the text it holds, so memory stays
-// flat whatever the size of the documents.
-const batchBytes = 4 << 20
+// DefaultBatchBytes bounds a bleve batch by the text it holds, so memory
+// stays flat whatever the size of the documents. Two batches are analyzed
+// at once and each holds a few hundred bytes per character of text until
+// its segment is built: 1 MB batches keep a build of the shared corpus
+// near 1 GB of memory, 4 MB ones took 2.5 GB (and more page faults) for no
+// faster a build, as merging the more numerous small segments costs about
+// what analysing bigger batches saves.
+const DefaultBatchBytes = 1 << 20
 
 // maxUnpersisted bounds the batches searchable in memory but not yet
 // persisted during a build.
@@ -120,8 +131,13 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 	if workers <= 0 {
 		workers = runtime.NumCPU()
 	}
+	docs, err := newDocBuilder(m, variant)
+	if err != nil {
+		return nil, err
+	}
 	type result struct {
 		reply *Reply
+		docs  []sectionDoc
 		size  int64
 		err   *FileError
 	}
@@ -133,9 +149,19 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 	for range workers {
 		wg.Go(func() {
 			for f := range jobs {
+				// Workers also normalize and map the sections, which
+				// would otherwise hold up the one goroutine that fills
+				// batches.
 				r, size, err := readReply(f)
+				var ds []sectionDoc
+				if err == nil {
+					var mapErr error
+					if ds, mapErr = docs.sectionDocs(r); mapErr != nil {
+						r, err = nil, &FileError{Path: f.path, Err: mapErr}
+					}
+				}
 				select {
-				case results <- result{r, size, err}:
+				case results <- result{r, ds, size, err}:
 				case <-ctx.Done():
 					return
 				}
@@ -193,6 +219,10 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 			}
 		})
 	}
+	batchBytes := opts.BatchBytes
+	if batchBytes <= 0 {
+		batchBytes = DefaultBatchBytes
+	}
 	batch := bi.NewBatch()
 	batchSize := 0
 	flush := func() {
@@ -221,8 +251,8 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 			continue
 		}
 		r := res.reply
-		for _, doc := range sectionDocs(r) {
-			if err := batch.Index(doc.id, doc.fields); err != nil {
+		for _, doc := range res.docs {
+			if err := batch.IndexAdvanced(doc.doc); err != nil {
 				finishWrites()
 				return nil, fmt.Errorf("index %s: %w", r.path, err)
 			}
@@ -364,31 +394,67 @@ func readReply(f sourceFile) (*Reply, int64, *FileError) {
 
 // sectionDoc is one bleve document: a section with its document's fields.
 type sectionDoc struct {
-	id     string
-	fields map[string]any
-	size   int
+	doc  *document.Document
+	size int // the bytes of text it holds, for sizing batches
+}
+
+// docBuilder turns replies into bleve documents for one index variant.
+// The baselines' documents are what the mapping makes of the fields;
+// govsearch's analyzed fields are built here, from text normalized once
+// for the words and the bigrams alike (see analyzer.WordsField).
+type docBuilder struct {
+	m     *mapping.IndexMappingImpl
+	words *analyzer.Tokenizer // nil for the baselines
+	// Indexing options of the word fields and of the bigram field, as the
+	// mapping gives them.
+	wordOpts, ngramOpts bleveindex.FieldIndexingOptions
+}
+
+func newDocBuilder(m *mapping.IndexMappingImpl, variant Variant) (*docBuilder, error) {
+	b := &docBuilder{m: m}
+	if variant != VariantGovsearch {
+		return b, nil
+	}
+	t, err := analyzer.TokenizerOf(m.AnalyzerNamed(indexAnalyzer))
+	if err != nil {
+		return nil, err
+	}
+	b.words = t
+	opts := func(name string) bleveindex.FieldIndexingOptions {
+		return m.DefaultMapping.Properties[name].Fields[0].Options()
+	}
+	b.wordOpts, b.ngramOpts = opts(fieldText), opts(fieldNgram)
+	for _, f := range []string{fieldTitle, fieldHeading} {
+		if opts(f) != b.wordOpts {
+			return nil, fmt.Errorf("mapping: field %s is not indexed like %s", f, fieldText)
+		}
+	}
+	return b, nil
 }
 
 // sectionDocs turns a reply into the bleve documents of its sections.
-func sectionDocs(r *Reply) []sectionDoc {
+func (b *docBuilder) sectionDocs(r *Reply) ([]sectionDoc, error) {
 	meta := ""
 	if len(r.Meta) > 0 {
-		b, err := json.Marshal(r.Meta)
+		j, err := json.Marshal(r.Meta)
 		if err == nil {
-			meta = string(b)
+			meta = string(j)
 		}
 	}
 	publisher, _ := r.Meta["publisher"].(string)
 	source, _ := r.Meta["source"].(string)
+	var title analyzer.Normalized
+	if b.words != nil {
+		title = analyzer.Normalize(r.Title)
+	}
 	docs := make([]sectionDoc, 0, len(r.Sections))
 	for _, s := range r.Sections {
 		f := map[string]any{
 			fieldDocID:   r.DocID,
 			fieldSection: float64(s.Num),
-			fieldTitle:   r.Title,
-			fieldHeading: s.Heading,
-			fieldText:    s.Text,
-			fieldNgram:   r.Title + analyzer.Separator + s.Heading + analyzer.Separator + s.Text,
+		}
+		if b.words == nil {
+			f[fieldTitle], f[fieldHeading], f[fieldText] = r.Title, s.Heading, s.Text
 		}
 		if !r.Date.IsZero() {
 			f[fieldDate] = r.Date
@@ -408,13 +474,24 @@ func sectionDocs(r *Reply) []sectionDoc {
 		if meta != "" {
 			f[fieldMeta] = meta
 		}
+		id := sectionID(r.DocID, s.Num)
+		doc := document.NewDocument(id)
+		if err := b.m.MapDocument(doc, f); err != nil {
+			return nil, fmt.Errorf("section %d: %w", s.Num, err)
+		}
+		if b.words != nil {
+			heading, text := analyzer.Normalize(s.Heading), analyzer.Normalize(s.Text)
+			doc.AddField(b.words.WordsField(fieldTitle, r.Title, title, b.wordOpts))
+			doc.AddField(b.words.WordsField(fieldHeading, s.Heading, heading, b.wordOpts))
+			doc.AddField(b.words.WordsField(fieldText, s.Text, text, b.wordOpts))
+			doc.AddField(analyzer.NewBigramField(fieldNgram, b.ngramOpts, title.Text, heading.Text, text.Text))
+		}
 		docs = append(docs, sectionDoc{
-			id:     sectionID(r.DocID, s.Num),
-			fields: f,
-			size:   len(s.Text) + len(s.Heading) + len(r.Title) + len(meta),
+			doc:  doc,
+			size: len(s.Text) + len(s.Heading) + len(r.Title) + len(meta),
 		})
 	}
-	return docs
+	return docs, nil
 }
 
 // swapCurrent points the index folder's current link at gen. rename(2)

@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -93,7 +94,13 @@ type EvalResult struct {
 	IndexBytes int64
 	// BuildTime is the median over Runs builds.
 	BuildTime time.Duration
-	Runs      int
+	// BuildCPU is the median CPU time (user and system, all threads) of
+	// the builds: steadier than wall time on a shared machine.
+	BuildCPU time.Duration
+	// BuildTimes and BuildCPUs are each run's figures, in run order, so
+	// that variants can be compared run by run.
+	BuildTimes, BuildCPUs []time.Duration
+	Runs                  int
 	// QueryTime is the mean time of one search for the first ten hits.
 	QueryTime time.Duration
 	// Counts of queries behind each figure.
@@ -118,7 +125,7 @@ func Evaluate(ctx context.Context, opts EvalOptions) ([]EvalResult, error) {
 		truth[i] = corpus.matches(parseQuery(q.Q))
 	}
 	runs := max(opts.Runs, 1)
-	times := map[Variant][]time.Duration{}
+	times, cpus := map[Variant][]time.Duration{}, map[Variant][]time.Duration{}
 	sizes := map[Variant]int64{}
 	for run := range runs {
 		for _, v := range opts.Variants {
@@ -128,13 +135,15 @@ func Evaluate(ctx context.Context, opts EvalOptions) ([]EvalResult, error) {
 			// the last one returned to the system, not left for this one to
 			// reuse without page faults.
 			debug.FreeOSMemory()
+			cpu0 := processCPU()
 			sum, err := Build(ctx, BuildOptions{Source: opts.Source, Index: dir, Variant: v})
 			if err != nil {
 				return nil, fmt.Errorf("build %s index: %w", v, err)
 			}
+			cpus[v] = append(cpus[v], processCPU()-cpu0)
 			times[v] = append(times[v], sum.Elapsed)
 			sizes[v] = sum.IndexBytes
-			logf("%s: run %d built in %s, %.1f MB", v, run+1, sum.Elapsed.Round(time.Millisecond), float64(sum.IndexBytes)/1e6)
+			logf("%s: run %d built in %s (CPU %s), %.1f MB", v, run+1, sum.Elapsed.Round(time.Millisecond), cpus[v][run].Round(time.Millisecond), float64(sum.IndexBytes)/1e6)
 		}
 	}
 	var results []EvalResult
@@ -148,10 +157,22 @@ func Evaluate(ctx context.Context, opts EvalOptions) ([]EvalResult, error) {
 		if err != nil {
 			return nil, fmt.Errorf("evaluate %s: %w", v, err)
 		}
-		res.Variant, res.IndexBytes, res.BuildTime, res.Runs = v, sizes[v], median(times[v]), len(times[v])
+		res.Variant, res.IndexBytes, res.Runs = v, sizes[v], len(times[v])
+		res.BuildTimes, res.BuildCPUs = times[v], cpus[v]
+		res.BuildTime, res.BuildCPU = median(times[v]), median(cpus[v])
 		results = append(results, *res)
 	}
 	return results, nil
+}
+
+// processCPU is the CPU time the process has used so far, user and
+// system, or 0 where the system cannot tell.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // median returns the median of ds (the lower middle for an even count).

@@ -57,7 +57,7 @@ var variantKey = []byte("govsearch_variant")
 
 // FormatVersion changes whenever the mapping or the analysis changes in a
 // way that needs a rebuild; caches of built indexes are keyed by it.
-const FormatVersion = 2
+const FormatVersion = 3
 
 // Names of the analysis components an index defines for itself, so that the
 // index carries its user dictionary and reopens with the same analysis.
