@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -42,6 +43,10 @@ type Index struct {
 	path     string
 	variant  Variant
 	synonyms *Synonyms
+
+	// facets caches every document's facet values (see docFacets).
+	facetsMu sync.Mutex
+	facets   map[string]docFacetValues
 }
 
 // OpenOptions configure an opened index.
@@ -117,87 +122,6 @@ func (ix *Index) Close() error {
 // Path is the folder of the generation this Index reads.
 func (ix *Index) Path() string { return ix.path }
 
-// Size limits of a search request.
-const (
-	DefaultSize = 10
-	MaxSize     = 100
-	MaxWindow   = 10000
-	MaxQueryLen = 256
-)
-
-// SearchRequest is a search: free text and a page of results.
-type SearchRequest struct {
-	// Query is free text: words that must all occur, "quoted phrases" that
-	// must occur exactly.
-	Query string
-	From  int
-	Size  int
-}
-
-// SearchResult is one page of ranked sections.
-type SearchResult struct {
-	Query string
-	Total uint64
-	Took  time.Duration
-	Hits  []Hit
-}
-
-// Hit is one matching section, with enough of its document to show it.
-type Hit struct {
-	// ID identifies the section: doc_id#section.
-	ID         string
-	DocID      string
-	Section    int
-	Title      string
-	Heading    string
-	Date       time.Time
-	Tags       []string
-	Categories []string
-	Score      float64
-	// Snippet is HTML: escaped text around the matches, each in <mark>.
-	Snippet string
-}
-
-// Search runs a search under ctx.
-func (ix *Index) Search(ctx context.Context, req SearchRequest) (*SearchResult, error) {
-	start := time.Now()
-	p, err := ix.plan(req.Query)
-	if err != nil {
-		return nil, err
-	}
-	size := req.Size
-	if size <= 0 {
-		size = DefaultSize
-	}
-	sr := bleve.NewSearchRequestOptions(p.query, size, req.From, false)
-	sr.Fields = []string{fieldDocID, fieldSection, fieldTitle, fieldHeading, fieldText, fieldDate, fieldTags, fieldCategories}
-	// The baselines highlight from bleve's term locations; govsearch finds
-	// its marks in the stored text (see markSpans).
-	sr.IncludeLocations = ix.variant != VariantGovsearch
-	// Equal scores fall back to document order, so a request always gives
-	// the same page.
-	sr.SortBy([]string{"-_score", fieldDocID, fieldSection})
-	res, err := ix.bleve.SearchInContext(ctx, sr)
-	if err != nil {
-		return nil, fmt.Errorf("search %q: %w", req.Query, err)
-	}
-	out := &SearchResult{Query: req.Query, Total: res.Total, Hits: make([]Hit, 0, len(res.Hits))}
-	for _, m := range res.Hits {
-		h := hitFromFields(m.Fields)
-		h.ID = m.ID
-		h.Score = m.Score
-		text := str(m.Fields[fieldText])
-		if ix.variant == VariantGovsearch {
-			h.Snippet = makeSnippet(text, markSpans(text, p.marks, p.words))
-		} else {
-			h.Snippet = makeSnippet(text, locationSpans(m.Locations[fieldText]))
-		}
-		out.Hits = append(out.Hits, h)
-	}
-	out.Took = time.Since(start)
-	return out, nil
-}
-
 // plan plans a query the way the index's variant does.
 func (ix *Index) plan(q string) (*plan, error) {
 	switch ix.variant {
@@ -259,6 +183,8 @@ func hitFromFields(f map[string]any) Hit {
 		Heading:    str(f[fieldHeading]),
 		Tags:       strs(f[fieldTags]),
 		Categories: strs(f[fieldCategories]),
+		Publisher:  str(f[fieldPublisher]),
+		Source:     str(f[fieldSource]),
 	}
 	if n, ok := f[fieldSection].(float64); ok {
 		h.Section = int(n)

@@ -153,10 +153,38 @@ func TestPagingIsStable(t *testing.T) {
 
 func TestBadQueries(t *testing.T) {
 	ix := openSample(t)
-	for _, q := range []string{"", "   ", `""`, "-过剩", "-过剩 -产能"} {
+	for _, q := range []string{`""`, "-过剩", "-过剩 -产能"} {
 		_, err := ix.Search(context.Background(), SearchRequest{Query: q})
 		if !errors.Is(err, ErrBadQuery) {
 			t.Errorf("Search(%q) error = %v, want ErrBadQuery", q, err)
+		}
+	}
+	for _, req := range []SearchRequest{{From: -1}, {From: MaxWindow}, {From: MaxWindow - 5, Size: 10}} {
+		if _, err := ix.Search(context.Background(), req); !errors.Is(err, ErrBadQuery) {
+			t.Errorf("Search(%+v) error = %v, want ErrBadQuery", req, err)
+		}
+	}
+}
+
+// An empty query lists every section (the filters' and sort's job).
+func TestEmptyQueryListsAll(t *testing.T) {
+	ix := openSample(t)
+	files, _, err := listSources(filepath.Join("..", "testdata", "replies"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sections := 0
+	for _, f := range files {
+		r, _, fe := readReply(f)
+		if fe != nil {
+			t.Fatal(fe)
+		}
+		sections += len(r.Sections)
+	}
+	for _, q := range []string{"", "   "} {
+		res, err := ix.Search(context.Background(), SearchRequest{Query: q})
+		if err != nil || res.Total != uint64(sections) {
+			t.Errorf("Search(%q): total %v, error %v; want all %d sections", q, res, err, sections)
 		}
 	}
 }
