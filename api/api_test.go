@@ -28,10 +28,18 @@ func (f *fakeSearcher) Search(ctx context.Context, req index.SearchRequest) (*in
 	if f.err != nil {
 		return nil, f.err
 	}
-	return &index.SearchResult{Query: req.Query, Total: 1, Took: 1500 * time.Microsecond, Hits: []index.Hit{{
+	res := &index.SearchResult{Query: req.Query, Total: 1, Took: 1500 * time.Microsecond, Hits: []index.Hit{{
 		ID: "a/b#1", DocID: "a/b", Section: 1, Title: "标题", Heading: "一、关于", Score: 1.5,
 		Date: time.Date(2020, 11, 7, 13, 20, 52, 0, time.FixedZone("CST", 8*3600)), Snippet: "<mark>词</mark>",
-	}}}, nil
+		TitleHTML: "<mark>标题</mark>", HeadingHTML: "一、关于", Publisher: "国务院办公厅", Source: "https://example.org/a",
+	}}}
+	if req.Collapse {
+		res.Hits[0].MoreSections = 2
+	}
+	if len(req.Facets) > 0 {
+		res.Facets = map[string][]index.FacetCount{"tags": {{Value: "复函", Count: 3}}}
+	}
+	return res, nil
 }
 
 func (f *fakeSearcher) Document(ctx context.Context, id string) (*index.Reply, error) {
@@ -72,7 +80,8 @@ func TestSearchResponseShape(t *testing.T) {
 	}
 	hit := body["hits"].([]any)[0].(map[string]any)
 	want := map[string]any{"id": "a/b#1", "doc_id": "a/b", "section": 1.0, "title": "标题", "heading": "一、关于",
-		"date": "2020-11-07T13:20:52+08:00", "score": 1.5, "snippet": "<mark>词</mark>"}
+		"date": "2020-11-07T13:20:52+08:00", "score": 1.5, "snippet": "<mark>词</mark>", "title_html": "<mark>标题</mark>",
+		"heading_html": "一、关于", "publisher": "国务院办公厅", "source": "https://example.org/a"}
 	for k, v := range want {
 		if hit[k] != v {
 			t.Errorf("hit[%q] = %v, want %v", k, hit[k], v)
@@ -86,9 +95,26 @@ func TestSearchResponseShape(t *testing.T) {
 func TestSearchParameterErrors(t *testing.T) {
 	h := NewHandler(&fakeSearcher{}, Options{})
 	tests := []struct{ query, param string }{
-		{"", "q"},
-		{"q=", "q"},
 		{"q=" + strings.Repeat("字", index.MaxQueryLen+1), "q"},
+		{"q=a&q=b", "q"},
+		{"q=a&qq=b", "qq"},
+		{"q=%ZZ", "q"},
+		{"q=a&tag=b%G1", "tag"},
+		{"q=a&Tag=b", "Tag"},
+		{"q=a&tag=", "tag"},
+		{"q=a&tag=%FF", "tag"},
+		{"q=a&tag=" + strings.Repeat("字", 101), "tag"},
+		{"q=a" + strings.Repeat("&tag=x", index.MaxFilterValues+1), "tag"},
+		{"q=a&category=+", "category"},
+		{"q=a&publisher=", "publisher"},
+		{"q=a&since=2020-13-01", "since"},
+		{"q=a&since=yesterday", "since"},
+		{"q=a&until=2020-1-1", "until"},
+		{"q=a&since=2021-01-01&until=2020-12-31", "until"},
+		{"q=a&sort=newest", "sort"},
+		{"q=a&sort=date&sort=-date", "sort"},
+		{"q=a&collapse=section", "collapse"},
+		{"q=a&facets=tags,authors", "facets"},
 		{"q=%FF%FE", "q"},
 		{"q=a&size=0", "size"},
 		{"q=a&size=101", "size"},
@@ -101,13 +127,45 @@ func TestSearchParameterErrors(t *testing.T) {
 		code, body := get(t, h, "/v1/search?"+tt.query)
 		e, _ := body["error"].(map[string]any)
 		msg, _ := e["message"].(string)
-		if code != http.StatusBadRequest || e["code"] != "invalid_parameter" || !strings.HasPrefix(msg, tt.param+": ") {
+		if code != http.StatusBadRequest || e["code"] != "invalid_parameter" || !strings.HasPrefix(msg, tt.param+": ") || e["param"] != tt.param {
 			t.Errorf("?%s: %d %v, want 400 invalid_parameter naming %s", truncate(tt.query, 30), code, body, tt.param)
+		}
+	}
+	// Without q, a search lists what the filters let through.
+	for _, query := range []string{"", "q=", "tag=a&sort=-date"} {
+		if code, body := get(t, h, "/v1/search?"+query); code != http.StatusOK {
+			t.Errorf("?%s: %d %v", query, code, body)
 		}
 	}
 	code, _ := get(t, h, "/v1/search?q="+strings.Repeat("字", index.MaxQueryLen))
 	if code != http.StatusOK {
 		t.Errorf("q at the limit: status %d", code)
+	}
+}
+
+func TestSearchParametersPassedOn(t *testing.T) {
+	f := &fakeSearcher{}
+	h := NewHandler(f, Options{})
+	code, body := get(t, h, "/v1/search?q=a&tag=复函&tag=体育&category=其他&publisher=国务院办公厅&since=2004-11-04&until=2006-10-18&sort=-date&collapse=doc&facets=tags,year,tags,publisher")
+	if code != http.StatusOK {
+		t.Fatalf("status %d: %v", code, body)
+	}
+	got := fmt.Sprintf("%v %v %v %s %s %s %v %v", f.last.Tags, f.last.Categories, f.last.Publishers,
+		f.last.Since.Format(time.DateOnly), f.last.Until.Format(time.DateOnly), f.last.Sort, f.last.Collapse, f.last.Facets)
+	if want := "[复函 体育] [其他] [国务院办公厅] 2004-11-04 2006-10-18 -date true [tags year publisher]"; got != want {
+		t.Errorf("request passed on as %s, want %s", got, want)
+	}
+	hit := body["hits"].([]any)[0].(map[string]any)
+	if hit["more_sections"] != 2.0 {
+		t.Errorf("collapsed hit: more_sections = %v, want 2", hit["more_sections"])
+	}
+	facets, _ := body["facets"].(map[string]any)
+	if fmt.Sprint(facets["tags"]) != "[map[count:3 value:复函]]" {
+		t.Errorf("facets = %v", body["facets"])
+	}
+	_, body = get(t, h, "/v1/search?q=a")
+	if hit := body["hits"].([]any)[0].(map[string]any); hit["more_sections"] != nil || body["facets"] != nil {
+		t.Errorf("uncollapsed search without facets: more_sections %v, facets %v", hit["more_sections"], body["facets"])
 	}
 }
 

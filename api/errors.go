@@ -17,6 +17,7 @@ type apiError struct {
 	status  int
 	code    string
 	message string
+	param   string // the parameter at fault, for invalid_parameter
 }
 
 func (e *apiError) Error() string { return e.message }
@@ -27,7 +28,9 @@ func errorf(status int, code, format string, args ...any) *apiError {
 
 // badParam is a 400 that names the parameter and what is wrong with it.
 func badParam(param, format string, args ...any) *apiError {
-	return errorf(http.StatusBadRequest, "invalid_parameter", "%s: %s", param, fmt.Sprintf(format, args...))
+	e := errorf(http.StatusBadRequest, "invalid_parameter", "%s: %s", param, fmt.Sprintf(format, args...))
+	e.param = param
+	return e
 }
 
 // statusTable maps domain errors to responses. Anything not in it is a 500
@@ -47,7 +50,9 @@ var statusTable = []struct {
 func (h *handlers) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
 	if errors.As(err, &ae) {
-		writeJSON(w, ae.status, errorBody(ae.code, ae.message))
+		body := errorBody(ae.code, ae.message)
+		body.Error.Param = ae.param
+		writeJSON(w, ae.status, body)
 		return
 	}
 	for _, e := range statusTable {
@@ -65,6 +70,8 @@ type errorJSON struct {
 	Error struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
+		// Param names the parameter at fault, for invalid_parameter.
+		Param string `json:"param,omitempty"`
 	} `json:"error"`
 }
 

@@ -6,7 +6,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -16,10 +18,13 @@ import (
 // searchResponse is the body of GET /v1/search. Field names are the
 // contract with API clients: add to them, never rename.
 type searchResponse struct {
-	Query  string    `json:"query"`
+	Query string `json:"query"`
+	// Total counts sections, or documents with collapse=doc.
 	Total  uint64    `json:"total"`
 	TookMS float64   `json:"took_ms"`
 	Hits   []hitJSON `json:"hits"`
+	// Facets is present when asked for: facet name to its top values.
+	Facets map[string][]facetJSON `json:"facets,omitempty"`
 }
 
 type hitJSON struct {
@@ -31,12 +36,29 @@ type hitJSON struct {
 	Date       *string  `json:"date"`
 	Tags       []string `json:"tags"`
 	Categories []string `json:"categories"`
+	Publisher  string   `json:"publisher"`
+	Source     string   `json:"source"`
 	Score      float64  `json:"score"`
 	Snippet    string   `json:"snippet"`
+	// TitleHTML and HeadingHTML are escaped, with matches in <mark>.
+	TitleHTML   string `json:"title_html"`
+	HeadingHTML string `json:"heading_html"`
+	// MoreSections is present with collapse=doc.
+	MoreSections *int `json:"more_sections,omitempty"`
+}
+
+type facetJSON struct {
+	Value string `json:"value"`
+	Count int    `json:"count"`
 }
 
 func (h *handlers) search(w http.ResponseWriter, r *http.Request) {
-	req, err := parseSearch(r.URL.Query())
+	v, err := queryValues(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	req, err := parseSearch(v)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -48,7 +70,7 @@ func (h *handlers) search(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, newSearchResponse(res))
+	writeJSON(w, http.StatusOK, newSearchResponse(res, req.Collapse))
 }
 
 // EncodeSearch writes res as the JSON body GET /v1/search returns, for the
@@ -57,10 +79,10 @@ func EncodeSearch(w io.Writer, res *index.SearchResult) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	return enc.Encode(newSearchResponse(res))
+	return enc.Encode(newSearchResponse(res, false))
 }
 
-func newSearchResponse(res *index.SearchResult) searchResponse {
+func newSearchResponse(res *index.SearchResult, collapsed bool) searchResponse {
 	out := searchResponse{
 		Query:  res.Query,
 		Total:  res.Total,
@@ -69,33 +91,68 @@ func newSearchResponse(res *index.SearchResult) searchResponse {
 	}
 	for _, hit := range res.Hits {
 		out.Hits = append(out.Hits, hitJSON{
-			ID:         hit.ID,
-			DocID:      hit.DocID,
-			Section:    hit.Section,
-			Title:      hit.Title,
-			Heading:    hit.Heading,
-			Date:       formatDate(hit.Date),
-			Tags:       nonNil(hit.Tags),
-			Categories: nonNil(hit.Categories),
-			Score:      hit.Score,
-			Snippet:    hit.Snippet,
+			ID:          hit.ID,
+			DocID:       hit.DocID,
+			Section:     hit.Section,
+			Title:       hit.Title,
+			Heading:     hit.Heading,
+			Date:        formatDate(hit.Date),
+			Tags:        nonNil(hit.Tags),
+			Categories:  nonNil(hit.Categories),
+			Publisher:   hit.Publisher,
+			Source:      hit.Source,
+			Score:       hit.Score,
+			Snippet:     hit.Snippet,
+			TitleHTML:   hit.TitleHTML,
+			HeadingHTML: hit.HeadingHTML,
 		})
+		if collapsed {
+			n := hit.MoreSections
+			out.Hits[len(out.Hits)-1].MoreSections = &n
+		}
+	}
+	if res.Facets != nil {
+		out.Facets = map[string][]facetJSON{}
+		for name, counts := range res.Facets {
+			fs := make([]facetJSON, 0, len(counts))
+			for _, c := range counts {
+				fs = append(fs, facetJSON{c.Value, c.Count})
+			}
+			out.Facets[name] = fs
+		}
 	}
 	return out
 }
+
+// searchParams are the parameters GET /v1/search takes; any other is an
+// error, so that a misspelt filter is not silently ignored.
+var searchParams = map[string]bool{
+	"q": true, "from": true, "size": true, "sort": true, "collapse": true, "facets": true,
+	"since": true, "until": true, "tag": false, "category": false, "publisher": false,
+}
+
+// maxFilterLen bounds one filter value, in characters.
+const maxFilterLen = 100
 
 // parseSearch validates the query string of a search; each error names the
 // parameter and its limit.
 func parseSearch(v url.Values) (index.SearchRequest, error) {
 	req := index.SearchRequest{Size: index.DefaultSize}
+	for name, values := range v {
+		single, known := searchParams[name]
+		switch {
+		case !known:
+			return req, badParam(truncate(strings.ToValidUTF8(name, "?"), 40), "is not a parameter of this route")
+		case single && len(values) > 1:
+			return req, badParam(name, "is given %d times; give it once", len(values))
+		}
+	}
 	q := v.Get("q")
 	switch {
 	case !utf8.ValidString(q):
 		return req, badParam("q", "is not valid UTF-8")
 	case utf8.RuneCountInString(q) > index.MaxQueryLen:
 		return req, badParam("q", "is %d characters long, the limit is %d", utf8.RuneCountInString(q), index.MaxQueryLen)
-	case q == "":
-		return req, badParam("q", "is required")
 	}
 	req.Query = q
 	var err error
@@ -108,7 +165,95 @@ func parseSearch(v url.Values) (index.SearchRequest, error) {
 	if req.From+req.Size > index.MaxWindow {
 		return req, badParam("from", "from + size is %d, the limit is %d", req.From+req.Size, index.MaxWindow)
 	}
+	for _, f := range []struct {
+		name string
+		dst  *[]string
+	}{{"tag", &req.Tags}, {"category", &req.Categories}, {"publisher", &req.Publishers}} {
+		values := v[f.name]
+		if len(values) > index.MaxFilterValues {
+			return req, badParam(f.name, "is given %d times, the limit is %d", len(values), index.MaxFilterValues)
+		}
+		for _, s := range values {
+			switch {
+			case !utf8.ValidString(s):
+				return req, badParam(f.name, "is not valid UTF-8")
+			case strings.TrimSpace(s) == "":
+				return req, badParam(f.name, "is empty")
+			case utf8.RuneCountInString(s) > maxFilterLen:
+				return req, badParam(f.name, "is %d characters long, the limit is %d", utf8.RuneCountInString(s), maxFilterLen)
+			}
+			*f.dst = append(*f.dst, s)
+		}
+	}
+	if req.Since, err = dateParam(v, "since"); err != nil {
+		return req, err
+	}
+	if req.Until, err = dateParam(v, "until"); err != nil {
+		return req, err
+	}
+	if !req.Since.IsZero() && !req.Until.IsZero() && req.Until.Before(req.Since) {
+		return req, badParam("until", "%s is before since, %s", v.Get("until"), v.Get("since"))
+	}
+	switch s := index.Sort(v.Get("sort")); {
+	case s == "":
+	case slices.Contains(index.Sorts, s):
+		req.Sort = s
+	default:
+		return req, badParam("sort", "%q is not one of relevance, date, -date", truncate(string(s), 20))
+	}
+	switch c := v.Get("collapse"); c {
+	case "":
+	case "doc":
+		req.Collapse = true
+	default:
+		return req, badParam("collapse", "%q is not doc, the one value it takes", truncate(c, 20))
+	}
+	if f := v.Get("facets"); f != "" {
+		for name := range strings.SplitSeq(f, ",") {
+			name = strings.TrimSpace(name)
+			if !slices.Contains(index.Facets, name) {
+				return req, badParam("facets", "%q is not one of %s", truncate(name, 20), strings.Join(index.Facets, ", "))
+			}
+			if !slices.Contains(req.Facets, name) {
+				req.Facets = append(req.Facets, name)
+			}
+		}
+	}
 	return req, nil
+}
+
+// queryValues parses the request's query string. Unlike URL.Query, it
+// rejects a malformed escape, naming the parameter, rather than drop the
+// pair silently and search for something else than was asked.
+func queryValues(r *http.Request) (url.Values, error) {
+	v, err := url.ParseQuery(r.URL.RawQuery)
+	if err == nil {
+		return v, nil
+	}
+	for pair := range strings.SplitSeq(r.URL.RawQuery, "&") {
+		key, value, _ := strings.Cut(pair, "=")
+		k, kerr := url.QueryUnescape(key)
+		if _, verr := url.QueryUnescape(value); kerr != nil || verr != nil {
+			if kerr != nil {
+				k = key
+			}
+			return nil, badParam(truncate(strings.ToValidUTF8(k, "?"), 40), "has a malformed %%-escape")
+		}
+	}
+	return nil, badParam("query string", "is malformed: %v", err)
+}
+
+// dateParam reads a YYYY-MM-DD parameter; zero when absent.
+func dateParam(v url.Values, name string) (time.Time, error) {
+	s := v.Get(name)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil || t.Year() < 1000 {
+		return time.Time{}, badParam(name, "%q is not a date of the form YYYY-MM-DD", truncate(s, 20))
+	}
+	return t, nil
 }
 
 // intParam reads an integer parameter within [lo, hi].
