@@ -45,6 +45,7 @@ func NewHandler(s Searcher, opts Options) http.Handler {
 
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID)
+	r.Use(requestIDHeader)
 	r.Use(h.recoverer)
 	r.Use(h.logRequests)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
@@ -55,6 +56,7 @@ func NewHandler(s Searcher, opts Options) http.Handler {
 	})
 
 	r.Get("/healthz", h.healthz)
+	r.Get("/readyz", h.readyz)
 	r.Route("/v1", func(r chi.Router) {
 		r.Get("/search", h.search)
 		r.Get("/documents/{doc_id}", h.document)
@@ -71,6 +73,31 @@ type handlers struct {
 
 func (h *handlers) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz answers 200 once the index answers a search, 503 otherwise: a
+// load balancer sends traffic only to an instance that can serve it.
+func (h *handlers) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if _, err := h.s.Search(ctx, index.SearchRequest{Size: 1}); err != nil {
+		h.log.Warn("not ready", "request_id", middleware.GetReqID(r.Context()), "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, errorBody("not_ready", "the index does not answer"))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// requestIDHeader returns the request id (the client's X-Request-Id, or one
+// made up by middleware.RequestID) in the response, so that a client's
+// report can be found in the server's log.
+func requestIDHeader(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if id := middleware.GetReqID(r.Context()); id != "" {
+			w.Header().Set(middleware.RequestIDHeader, id)
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // recoverer turns a panic in a handler into a logged 500 with the usual

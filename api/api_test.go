@@ -237,3 +237,32 @@ func TestHealthz(t *testing.T) {
 		t.Errorf("healthz: %d %v", code, body)
 	}
 }
+
+func TestReadyz(t *testing.T) {
+	code, body := get(t, NewHandler(&fakeSearcher{}, Options{}), "/readyz")
+	if code != 200 || body["status"] != "ready" {
+		t.Errorf("readyz: %d %v", code, body)
+	}
+	code, body = get(t, NewHandler(&fakeSearcher{err: errors.New("index closed")}, Options{}), "/readyz")
+	if e, _ := body["error"].(map[string]any); code != 503 || e["code"] != "not_ready" {
+		t.Errorf("readyz on a failing index: %d %v", code, body)
+	}
+}
+
+func TestRequestIDHeader(t *testing.T) {
+	h := NewHandler(&fakeSearcher{}, Options{})
+	for _, target := range []string{"/healthz", "/v1/search?size=0", "/nowhere"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
+		if rec.Header().Get("X-Request-Id") == "" {
+			t.Errorf("GET %s: no X-Request-Id", target)
+		}
+	}
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/healthz", nil)
+	req.Header.Set("X-Request-Id", "client-42")
+	h.ServeHTTP(rec, req)
+	if got := rec.Header().Get("X-Request-Id"); got != "client-42" {
+		t.Errorf("X-Request-Id = %q, want the client's", got)
+	}
+}
