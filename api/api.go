@@ -7,6 +7,7 @@ package api
 import (
 	"context"
 	"log/slog"
+	"math"
 	"net/http"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 type Searcher interface {
 	Search(ctx context.Context, req index.SearchRequest) (*index.SearchResult, error)
 	Document(ctx context.Context, docID string) (*index.Reply, error)
+	Stats(ctx context.Context) (*index.Stats, error)
 }
 
 var _ Searcher = (*index.Index)(nil)
@@ -30,6 +32,13 @@ type Options struct {
 	Logger *slog.Logger
 	// SearchTimeout bounds one search; 0 means 10 seconds.
 	SearchTimeout time.Duration
+	// CORSOrigins are the origins whose pages may call the API ("*" for
+	// any); none by default.
+	CORSOrigins []string
+	// RateLimit is the requests a second one client (IP address) may make
+	// to /v1, with bursts of RateBurst; 0 means no limit.
+	RateLimit float64
+	RateBurst int
 }
 
 // NewHandler returns the HTTP handler serving s: the whole route table is
@@ -42,12 +51,25 @@ func NewHandler(s Searcher, opts Options) http.Handler {
 		opts.SearchTimeout = 10 * time.Second
 	}
 	h := &handlers{s: s, log: opts.Logger, timeout: opts.SearchTimeout}
+	h.metrics = newMetrics(func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		st, err := s.Stats(ctx)
+		if err != nil {
+			return math.NaN()
+		}
+		return float64(st.Documents)
+	})
 
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID)
 	r.Use(requestIDHeader)
 	r.Use(h.recoverer)
+	r.Use(h.metrics.middleware)
 	r.Use(h.logRequests)
+	r.Use(cors(opts.CORSOrigins))
+	r.Use(limitBody)
+	r.Use(middleware.Compress(5, "application/json"))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, errorf(http.StatusNotFound, "not_found", "no route for %s", r.URL.Path))
 	})
@@ -57,9 +79,14 @@ func NewHandler(s Searcher, opts Options) http.Handler {
 
 	r.Get("/healthz", h.healthz)
 	r.Get("/readyz", h.readyz)
+	r.Method(http.MethodGet, "/metrics", h.metrics.handler())
 	r.Route("/v1", func(r chi.Router) {
+		if opts.RateLimit > 0 {
+			r.Use(newRateLimiter(opts.RateLimit, opts.RateBurst).middleware)
+		}
 		r.Get("/search", h.search)
 		r.Get("/documents/{doc_id}", h.document)
+		r.Get("/stats", h.stats)
 	})
 	return r
 }
@@ -69,6 +96,7 @@ type handlers struct {
 	s       Searcher
 	log     *slog.Logger
 	timeout time.Duration
+	metrics *metrics
 }
 
 func (h *handlers) healthz(w http.ResponseWriter, r *http.Request) {
@@ -130,5 +158,31 @@ func (h *handlers) logRequests(next http.Handler) http.Handler {
 		}
 		h.log.Info("request", "request_id", middleware.GetReqID(r.Context()), "method", r.Method, "route", route,
 			"status", ww.Status(), "bytes", ww.BytesWritten(), "duration_ms", float64(time.Since(start).Microseconds())/1000)
+	})
+}
+
+// statsJSON is the body of GET /v1/stats.
+type statsJSON struct {
+	Documents     int     `json:"documents"`
+	Sections      uint64  `json:"sections"`
+	IndexBytes    int64   `json:"index_bytes"`
+	BuiltAt       *string `json:"built_at"`
+	BuildSeconds  float64 `json:"build_seconds"`
+	FormatVersion int     `json:"format_version"`
+	Variant       string  `json:"variant"`
+	Dictionary    string  `json:"dictionary_version"`
+	Synonyms      string  `json:"synonyms_version"`
+}
+
+func (h *handlers) stats(w http.ResponseWriter, r *http.Request) {
+	st, err := h.s.Stats(r.Context())
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, statsJSON{
+		Documents: st.Documents, Sections: st.Sections, IndexBytes: st.IndexBytes, BuiltAt: formatDate(st.BuiltAt),
+		BuildSeconds: st.BuildTime.Seconds(), FormatVersion: st.FormatVersion, Variant: string(st.Variant),
+		Dictionary: st.Dictionary, Synonyms: st.Synonyms,
 	})
 }

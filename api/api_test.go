@@ -42,6 +42,14 @@ func (f *fakeSearcher) Search(ctx context.Context, req index.SearchRequest) (*in
 	return res, nil
 }
 
+func (f *fakeSearcher) Stats(ctx context.Context) (*index.Stats, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	return &index.Stats{Documents: 1, Sections: 2, IndexBytes: 3, BuiltAt: time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC),
+		BuildTime: 1500 * time.Millisecond, FormatVersion: index.FormatVersion, Variant: index.VariantGovsearch, Dictionary: "d1", Synonyms: "s1"}, nil
+}
+
 func (f *fakeSearcher) Document(ctx context.Context, id string) (*index.Reply, error) {
 	if id != "a/b" {
 		return nil, fmt.Errorf("document %q: %w", id, index.ErrNotFound)

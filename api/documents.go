@@ -62,7 +62,7 @@ func (h *handlers) document(w http.ResponseWriter, r *http.Request) {
 	for _, s := range doc.Sections {
 		out.Sections = append(out.Sections, sectionJSON{Section: s.Num, Heading: s.Heading, Text: s.Text})
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeCacheable(w, r, out, out)
 }
 
 // docIDParam reads the doc_id path parameter. Ids are relative paths, so

@@ -65,12 +65,17 @@ func (h *handlers) search(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
 	defer cancel()
+	start := time.Now()
 	res, err := h.s.Search(ctx, req)
+	h.metrics.search.Observe(time.Since(start).Seconds())
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, newSearchResponse(res, req.Collapse))
+	out := newSearchResponse(res, req.Collapse)
+	tag := out
+	tag.TookMS = 0
+	writeCacheable(w, r, out, tag)
 }
 
 // EncodeSearch writes res as the JSON body GET /v1/search returns, for the

@@ -122,9 +122,6 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 			os.RemoveAll(building)
 		}
 	}()
-	if err := bi.SetInternal(variantKey, []byte(variant)); err != nil {
-		return nil, fmt.Errorf("record index variant: %w", err)
-	}
 
 	sum := &BuildSummary{Files: len(files) + len(dups), Skipped: dups}
 	workers := opts.Workers
@@ -271,6 +268,12 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("build index: %w", err)
+	}
+	if err := recordBuild(bi, variant, buildInfo{
+		BuiltAt: time.Now().UTC(), ElapsedMS: time.Since(start).Milliseconds(), Files: sum.Files,
+		Documents: sum.Documents, Sections: sum.Sections, SourceBytes: sum.Bytes, Dictionary: dictionaryVersion(opts.UserDict),
+	}); err != nil {
+		return nil, err
 	}
 	if err := bi.Close(); err != nil {
 		return nil, fmt.Errorf("close new index: %w", err)

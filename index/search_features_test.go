@@ -269,3 +269,32 @@ func TestMarkedTitleAndHeading(t *testing.T) {
 		t.Errorf("markAll = %s", got)
 	}
 }
+
+func TestStats(t *testing.T) {
+	ix := openSample(t)
+	st, err := ix.Stats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := searchAll(t, ix, SearchRequest{})
+	docs := map[string]bool{}
+	for _, h := range all {
+		docs[h.DocID] = true
+	}
+	if st.Documents != len(docs) || st.Sections != uint64(len(all)) || st.IndexBytes <= 0 {
+		t.Errorf("stats: %d documents, %d sections, %d bytes; want %d, %d, > 0", st.Documents, st.Sections, st.IndexBytes, len(docs), len(all))
+	}
+	if time.Since(st.BuiltAt) > time.Hour || st.BuildTime <= 0 || st.Variant != VariantGovsearch || st.FormatVersion != FormatVersion {
+		t.Errorf("stats: %+v", st)
+	}
+	if st.Dictionary != dictionaryVersion("") || len(st.Dictionary) != 12 || st.Dictionary == dictionaryVersion("新词 5") {
+		t.Errorf("dictionary version %q", st.Dictionary)
+	}
+	more, err := ParseSynonyms("extra", strings.NewReader("甲方,乙方\n"), DefaultSynonyms())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Synonyms != DefaultSynonyms().Version() || st.Synonyms == more.Version() {
+		t.Errorf("synonyms version %q does not tell the groups apart", st.Synonyms)
+	}
+}

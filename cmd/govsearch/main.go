@@ -8,6 +8,7 @@
 //	govsearch index   -src DIR -index DIR [-user-dict FILE] [-workers N]
 //	govsearch search  -index DIR [-n 10] [-from 0] [-json] [-synonyms FILE] QUERY
 //	govsearch serve   [-index DIR] [-src DIR] [-addr 127.0.0.1:8080] [-user-dict FILE] [-synonyms FILE]
+//	                  [-cors-origins URL,...] [-rate-limit 20] [-rate-burst 40] [-log-format text|json]
 //	govsearch analyze [-user-dict FILE] TEXT
 //	govsearch eval    -src DIR -queries FILE [-variants govsearch,jieba,cjk] [-runs 1] [-work DIR]
 //	govsearch health  [-url http://127.0.0.1:8080/healthz]
@@ -26,7 +27,11 @@
 // 工业和信息化部); -synonyms FILE adds groups, one a line, comma-separated.
 //
 // serve serves the HTTP API (GET /v1/search, GET /v1/documents/{doc_id},
-// GET /healthz). With -src and no index at -index it builds one first.
+// GET /v1/stats, GET /healthz, GET /readyz, GET /metrics). With -src and no
+// index at -index it builds one first. Each client (IP address) may make
+// -rate-limit requests a second to /v1, in bursts of -rate-burst; pages
+// from -cors-origins may call it from browsers; logs go to stderr as text
+// or JSON (-log-format).
 // Without -index and -src it serves the sample of real replies built into
 // the binary, indexed into the cache folder on first start.
 //

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/govsearch/govsearch"
@@ -28,6 +29,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	userDict := fs.String("user-dict", "", "user dictionary for an index built by serve")
 	synonyms := fs.String("synonyms", "", "synonyms file to add to the built-in groups: one group a line, forms separated by commas")
+	corsOrigins := fs.String("cors-origins", "", "origins whose pages may call the API, comma-separated (* for any); none by default")
+	rateLimit := fs.Float64("rate-limit", 20, "requests a second one client (IP address) may make to /v1; 0 for no limit")
+	rateBurst := fs.Int("rate-burst", 40, "requests one client may make at once before -rate-limit applies")
+	logFormat := fs.String("log-format", "text", "log format: text or json")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -35,7 +40,24 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fs.Usage()
 		return fmt.Errorf("%w: serve takes no arguments", errUsage)
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	var log *slog.Logger
+	switch *logFormat {
+	case "text":
+		log = slog.New(slog.NewTextHandler(stderr, nil))
+	case "json":
+		log = slog.New(slog.NewJSONHandler(stderr, nil))
+	default:
+		return fmt.Errorf("%w: -log-format %q: must be text or json", errUsage, *logFormat)
+	}
+	if *rateLimit < 0 || *rateBurst < 1 {
+		return fmt.Errorf("%w: -rate-limit must be 0 or more and -rate-burst 1 or more", errUsage)
+	}
+	var origins []string
+	for o := range strings.SplitSeq(*corsOrigins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			origins = append(origins, o)
+		}
+	}
 	dict, err := loadUserDict(*userDict)
 	if err != nil {
 		return err
@@ -48,7 +70,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	srv, err := startServer(serverConfig{Index: indexDir, Addr: *addr, Logger: log, Synonyms: syn})
+	srv, err := startServer(serverConfig{Index: indexDir, Addr: *addr, Logger: log, Synonyms: syn,
+		API: api.Options{CORSOrigins: origins, RateLimit: *rateLimit, RateBurst: *rateBurst}})
 	if err != nil {
 		return err
 	}
@@ -146,6 +169,8 @@ type serverConfig struct {
 	Addr     string
 	Logger   *slog.Logger
 	Synonyms *index.Synonyms // nil: the built-in groups
+	// API configures the handler; its Logger is Logger.
+	API api.Options
 }
 
 // server is the HTTP service over one open index; tests drive it directly.
@@ -167,7 +192,9 @@ func startServer(cfg serverConfig) (*server, error) {
 		ix.Close()
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	h := api.NewHandler(ix, api.Options{Logger: cfg.Logger})
+	opts := cfg.API
+	opts.Logger = cfg.Logger
+	h := api.NewHandler(ix, opts)
 	return &server{
 		ix: ix,
 		ln: ln,

@@ -1,0 +1,164 @@
+package api
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"math"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// cors answers cross-origin requests from the allowed origins: a newsroom's
+// pages call the API from their own origin. Preflight requests get 204 with
+// the allowed method and headers; other origins get no CORS headers, so
+// browsers refuse them. "*" allows any origin.
+func cors(origins []string) func(http.Handler) http.Handler {
+	any := slices.Contains(origins, "*")
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			origin := r.Header.Get("Origin")
+			if origin == "" {
+				next.ServeHTTP(w, r)
+				return
+			}
+			w.Header().Add("Vary", "Origin")
+			if !any && !slices.Contains(origins, origin) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			w.Header().Set("Access-Control-Allow-Origin", origin)
+			w.Header().Set("Access-Control-Expose-Headers", "ETag, X-Request-Id, Retry-After")
+			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+				w.Header().Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
+				w.Header().Set("Access-Control-Allow-Headers", "Content-Type, If-None-Match, X-Request-Id")
+				w.Header().Set("Access-Control-Max-Age", "600")
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// maxBodyBytes bounds request bodies; the public routes take none.
+const maxBodyBytes = 1 << 20
+
+// limitBody caps the body a handler can read.
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxBodyBytes {
+			writeJSON(w, http.StatusRequestEntityTooLarge, errorBody("body_too_large", fmt.Sprintf("the request body is %d bytes, the limit is %d", r.ContentLength, maxBodyBytes)))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// rateLimiter gives each client (by IP address) a token bucket. Idle
+// buckets are dropped, so memory stays bounded by the clients of the last
+// few minutes.
+type rateLimiter struct {
+	limit rate.Limit
+	burst int
+	mu    sync.Mutex
+	seen  map[string]*clientBucket
+	last  time.Time // last sweep of idle buckets
+}
+
+type clientBucket struct {
+	lim  *rate.Limiter
+	used time.Time
+}
+
+func newRateLimiter(perSecond float64, burst int) *rateLimiter {
+	return &rateLimiter{limit: rate.Limit(perSecond), burst: max(burst, 1), seen: map[string]*clientBucket{}, last: time.Now()}
+}
+
+// allow takes a token for client, or says how long until one is free.
+func (l *rateLimiter) allow(client string, now time.Time) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.last) > time.Minute {
+		for k, b := range l.seen {
+			if now.Sub(b.used) > 5*time.Minute {
+				delete(l.seen, k)
+			}
+		}
+		l.last = now
+	}
+	b := l.seen[client]
+	if b == nil {
+		b = &clientBucket{lim: rate.NewLimiter(l.limit, l.burst)}
+		l.seen[client] = b
+	}
+	b.used = now
+	res := b.lim.ReserveN(now, 1)
+	if d := res.DelayFrom(now); d > 0 {
+		res.CancelAt(now)
+		return false, d
+	}
+	return true, 0
+}
+
+// middleware answers 429 with Retry-After to a client over its rate.
+func (l *rateLimiter) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		client, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			client = r.RemoteAddr
+		}
+		if ok, wait := l.allow(client, time.Now()); !ok {
+			secs := int(math.Ceil(wait.Seconds()))
+			w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
+			writeJSON(w, http.StatusTooManyRequests, errorBody("rate_limited", fmt.Sprintf("too many requests; retry in %d s", max(secs, 1))))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// writeCacheable writes v as JSON with an ETag and a public max-age, so a
+// CDN in front of the API can cache it, and answers 304 when the client
+// already holds this representation. The ETag is a hash of tag's JSON:
+// v without what changes from one identical request to the next (a
+// search's took_ms).
+func writeCacheable(w http.ResponseWriter, r *http.Request, v, tag any) {
+	var buf bytes.Buffer
+	encodeJSON(&buf, tag)
+	sum := sha256.Sum256(buf.Bytes())
+	buf.Reset()
+	encodeJSON(&buf, v)
+	etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`
+	h := w.Header()
+	h.Set("ETag", etag)
+	h.Set("Cache-Control", "public, max-age=60")
+	if etagMatches(r.Header.Get("If-None-Match"), etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	w.Write(buf.Bytes())
+}
+
+// etagMatches implements If-None-Match's weak comparison.
+func etagMatches(header, etag string) bool {
+	for t := range strings.SplitSeq(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == "*" || t == etag {
+			return true
+		}
+	}
+	return false
+}
