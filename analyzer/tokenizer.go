@@ -2,6 +2,7 @@ package analyzer
 
 import (
 	"fmt"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -166,4 +167,22 @@ func init() {
 	if err := registry.RegisterTokenizer(TokenizerName, TokenizerConstructor); err != nil {
 		panic(err)
 	}
+}
+
+// Keywords returns up to n of text's most characteristic words by jieba's
+// TF-IDF (its IDF table and stop words), best first, leaving out single
+// characters and numbers: what a document is about, for finding others
+// like it.
+func (t *Tokenizer) Keywords(text string, n int) []string {
+	var out []string
+	for _, w := range t.jieba.Extract(NormalizeString(text), 3*n) {
+		if utf8.RuneCountInString(w) < 2 || !isWord(w) || strings.Trim(w, "0123456789.%") == "" {
+			continue
+		}
+		out = append(out, w)
+		if len(out) == n {
+			break
+		}
+	}
+	return out
 }

@@ -23,6 +23,8 @@ type Searcher interface {
 	Search(ctx context.Context, req index.SearchRequest) (*index.SearchResult, error)
 	Document(ctx context.Context, docID string) (*index.Reply, error)
 	Stats(ctx context.Context) (*index.Stats, error)
+	Suggest(ctx context.Context, prefix string, n int) ([]index.Suggestion, error)
+	Related(ctx context.Context, docID string) (*index.Related, error)
 }
 
 var _ Searcher = (*index.Index)(nil)
@@ -85,7 +87,9 @@ func NewHandler(s Searcher, opts Options) http.Handler {
 			r.Use(newRateLimiter(opts.RateLimit, opts.RateBurst).middleware)
 		}
 		r.Get("/search", h.search)
+		r.Get("/suggest", h.suggest)
 		r.Get("/documents/{doc_id}", h.document)
+		r.Get("/documents/{doc_id}/related", h.related)
 		r.Get("/stats", h.stats)
 	})
 	return r

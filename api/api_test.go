@@ -50,6 +50,21 @@ func (f *fakeSearcher) Stats(ctx context.Context) (*index.Stats, error) {
 		BuildTime: 1500 * time.Millisecond, FormatVersion: index.FormatVersion, Variant: index.VariantGovsearch, Dictionary: "d1", Synonyms: "s1"}, nil
 }
 
+func (f *fakeSearcher) Suggest(ctx context.Context, prefix string, n int) ([]index.Suggestion, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	out := []index.Suggestion{{Text: prefix + "联网", Kind: index.SuggestWord, Count: 7}, {Text: "关于" + prefix, Kind: index.SuggestTitle, Count: 2}}
+	return out[:min(n, len(out))], nil
+}
+
+func (f *fakeSearcher) Related(ctx context.Context, id string) (*index.Related, error) {
+	if id != "a/b" {
+		return nil, fmt.Errorf("document %q: %w", id, index.ErrNotFound)
+	}
+	return &index.Related{Keywords: []string{"运动会"}, Hits: []index.Hit{{ID: "c#2", DocID: "c", Section: 2, Title: "另一个", TitleHTML: "另一个"}}}, nil
+}
+
 func (f *fakeSearcher) Document(ctx context.Context, id string) (*index.Reply, error) {
 	if id != "a/b" {
 		return nil, fmt.Errorf("document %q: %w", id, index.ErrNotFound)

@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/govsearch/govsearch/index"
 )
 
 // documentResponse is the body of GET /v1/documents/{doc_id}.
@@ -88,4 +90,34 @@ func docIDParam(r *http.Request) (string, error) {
 		}
 	}
 	return id, nil
+}
+
+// relatedResponse is the body of GET /v1/documents/{doc_id}/related.
+type relatedResponse struct {
+	DocID    string   `json:"doc_id"`
+	Keywords []string `json:"keywords"`
+	// Related are other documents, each as its best matching section.
+	Related []hitJSON `json:"related"`
+}
+
+func (h *handlers) related(w http.ResponseWriter, r *http.Request) {
+	id, err := docIDParam(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if len(r.URL.Query()) > 0 {
+		h.writeError(w, r, badParam(firstParam(r.URL.Query()), "is not a parameter of this route"))
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
+	defer cancel()
+	rel, err := h.s.Related(ctx, id)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	hits := newSearchResponse(&index.SearchResult{Hits: rel.Hits}, false).Hits
+	out := relatedResponse{DocID: id, Keywords: nonNil(rel.Keywords), Related: hits}
+	writeCacheable(w, r, out, out)
 }

@@ -3,11 +3,15 @@ package api
 import (
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/govsearch/govsearch/index"
 )
 
 // do serves one request and returns the recorder.
@@ -171,5 +175,48 @@ func TestBodyLimit(t *testing.T) {
 	h.ServeHTTP(rec, req)
 	if rec.Code != http.StatusRequestEntityTooLarge || !strings.Contains(rec.Body.String(), "body_too_large") {
 		t.Errorf("oversized body: %d %s", rec.Code, rec.Body)
+	}
+}
+
+func TestSuggestRoute(t *testing.T) {
+	h := NewHandler(&fakeSearcher{}, Options{})
+	code, body := get(t, h, "/v1/suggest?q="+url.QueryEscape("工业互")+"&size=1")
+	if code != 200 || body["query"] != "工业互" || fmt.Sprint(body["suggestions"]) != "[map[count:7 kind:word text:工业互联网]]" {
+		t.Errorf("suggest: %d %v", code, body)
+	}
+	for query, param := range map[string]string{
+		"q=" + strings.Repeat("字", index.MaxSuggestLen+1): "q",
+		"q=%FF":       "q",
+		"q=a&size=0":  "size",
+		"q=a&size=11": "size",
+		"q=a&from=1":  "from",
+		"q=a&q=b":     "q",
+		"q=%zz":       "q",
+	} {
+		code, body := get(t, h, "/v1/suggest?"+query)
+		if e, _ := body["error"].(map[string]any); code != 400 || e["param"] != param {
+			t.Errorf("suggest?%s: %d %v, want 400 naming %s", truncate(query, 20), code, body, param)
+		}
+	}
+}
+
+func TestRelatedRoute(t *testing.T) {
+	h := NewHandler(&fakeSearcher{}, Options{})
+	code, body := get(t, h, "/v1/documents/a%2Fb/related")
+	if code != 200 || body["doc_id"] != "a/b" || fmt.Sprint(body["keywords"]) != "[运动会]" {
+		t.Fatalf("related: %d %v", code, body)
+	}
+	rel := body["related"].([]any)
+	if len(rel) != 1 || rel[0].(map[string]any)["doc_id"] != "c" || rel[0].(map[string]any)["title_html"] != "另一个" {
+		t.Errorf("related = %v", rel)
+	}
+	for target, want := range map[string]int{
+		"/v1/documents/nope/related":      404,
+		"/v1/documents/..%2Fx/related":    400,
+		"/v1/documents/a%2Fb/related?n=3": 400,
+	} {
+		if code, body := get(t, h, target); code != want {
+			t.Errorf("GET %s: %d %v, want %d", target, code, body, want)
+		}
 	}
 }

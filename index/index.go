@@ -47,6 +47,9 @@ type Index struct {
 	// facets caches every document's facet values (see docFacets).
 	facetsMu sync.Mutex
 	facets   map[string]docFacetValues
+	// suggest caches the candidates of Suggest.
+	suggestMu sync.Mutex
+	suggest   *suggestions
 }
 
 // OpenOptions configure an opened index.

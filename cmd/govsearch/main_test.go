@@ -91,6 +91,36 @@ func TestEndToEnd(t *testing.T) {
 	if code, body := getJSON(t, base+"/healthz"); code != 200 || body["status"] != "ok" {
 		t.Errorf("healthz: %d %v", code, body)
 	}
+	// The rest of the API over the real index.
+	if code, body := getJSON(t, base+"/readyz"); code != 200 || body["status"] != "ready" {
+		t.Errorf("readyz: %d %v", code, body)
+	}
+	if code, body := getJSON(t, base+"/v1/stats"); code != 200 || body["documents"] != 12.0 || body["sections"].(float64) < 12 {
+		t.Errorf("stats: %d %v", code, body)
+	}
+	code, body = getJSON(t, base+"/v1/search?q="+url.QueryEscape("运动会")+"&collapse=doc&facets=tags,year&sort=-date")
+	if hits, _ := body["hits"].([]any); code != 200 || body["total"] != 2.0 || len(hits) != 2 ||
+		hits[0].(map[string]any)["date"] != "2004-12-17T00:00:00+08:00" || hits[0].(map[string]any)["more_sections"] == nil ||
+		!strings.Contains(fmt.Sprint(body["facets"]), "map[count:2 value:运动会]") {
+		t.Errorf("collapsed search with facets: %d %v", code, body)
+	}
+	if code, body := getJSON(t, base+"/v1/suggest?q="+url.QueryEscape("工业互")); code != 200 ||
+		!strings.Contains(fmt.Sprint(body["suggestions"]), "工业互联网") {
+		t.Errorf("suggest: %d %v", code, body)
+	}
+	if code, body := getJSON(t, base+"/v1/documents/"+url.PathEscape("guoban/govcn-5351573")+"/related"); code != 200 ||
+		!strings.HasPrefix(fmt.Sprint(body["related"]), "[map[") || !strings.Contains(fmt.Sprint(body["related"]), "guoban/govcn-5351624") {
+		t.Errorf("related: %d %v", code, body)
+	}
+	if resp, err := http.Get(base + "/metrics"); err != nil || resp.StatusCode != 200 {
+		t.Errorf("metrics: %v %v", resp, err)
+	} else {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(b), `govsearch_index_documents 12`) || !strings.Contains(string(b), `route="/v1/search"`) {
+			t.Errorf("metrics lack the index's documents or the search route:\n%.2000s", b)
+		}
+	}
 	if err := run(context.Background(), []string{"health", "-url", base + "/healthz"}, io.Discard, io.Discard); err != nil {
 		t.Errorf("health against a live server: %v", err)
 	}
