@@ -82,6 +82,7 @@ func NewHandler(s Searcher, opts Options) http.Handler {
 	r.Get("/healthz", h.healthz)
 	r.Get("/readyz", h.readyz)
 	r.Method(http.MethodGet, "/metrics", h.metrics.handler())
+	r.Get("/openapi.json", h.openapi)
 	r.Route("/v1", func(r chi.Router) {
 		if opts.RateLimit > 0 {
 			r.Use(newRateLimiter(opts.RateLimit, opts.RateBurst).middleware)
