@@ -12,6 +12,7 @@
 //	govsearch analyze [-user-dict FILE] TEXT
 //	govsearch eval    -src DIR -queries FILE [-variants govsearch,jieba,cjk] [-runs 1] [-work DIR]
 //	govsearch health  [-url http://127.0.0.1:8080/healthz]
+//	govsearch bench   -queries FILE [-url http://127.0.0.1:8080] [-c 50] [-d 30s]
 //
 // index builds a complete index of every .md and .markdown file under -src.
 // It builds a new generation beside the one being served and swaps it in
@@ -34,6 +35,11 @@
 // or JSON (-log-format).
 // Without -index and -src it serves the sample of real replies built into
 // the binary, indexed into the cache folder on first start.
+//
+// bench loads a running server (-url) from -c clients for -d with a mix of
+// searches, collapsed searches with facets, filtered searches by date and
+// suggestions built from -queries, and prints requests/s, p50/p90/p99/max
+// latency and errors by kind; it exits 1 when any request failed.
 //
 // analyze prints the tokens of TEXT (term, byte offsets, position), for
 // people who tune dictionaries.
@@ -110,6 +116,7 @@ func commands() []command {
 		{"analyze", "print the tokens of a text", runAnalyze},
 		{"eval", "measure recall, precision and ranking against baselines", runEval},
 		{"health", "probe a running server (for container health checks)", runHealth},
+		{"bench", "load a running server with a realistic request mix and report latency", runBench},
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -410,5 +411,40 @@ func TestSynonymsFlag(t *testing.T) {
 	err := run(context.Background(), []string{"search", "-index", dir, "-synonyms", syn, "词"}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), syn+":1:") {
 		t.Errorf("bad synonyms file: %v", err)
+	}
+}
+
+func TestBenchCommand(t *testing.T) {
+	dir := buildTestIndex(t)
+	srv, err := startServer(serverConfig{Index: dir, Addr: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve()
+	defer srv.Shutdown(context.Background())
+	var out bytes.Buffer
+	err = run(context.Background(), []string{"bench", "-url", "http://" + srv.Addr(), "-queries", "../../testdata/eval/queries.jsonl", "-c", "4", "-d", "1s"}, &out, io.Discard)
+	if err != nil {
+		t.Fatalf("bench: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{"4 clients for 1s", "requests/s, 0 errors", "| search |", "| suggest |", "| search collapse+facets |", "| search since, by date |", "| all |"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("bench output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if m := regexp.MustCompile(`: (\d+) requests, `).FindStringSubmatch(out.String()); m == nil || m[1] == "0" {
+		t.Errorf("bench sent no requests:\n%s", out.String())
+	}
+
+	// A server that refuses most requests: the failures are counted and
+	// the command fails.
+	limited := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "no", http.StatusTooManyRequests)
+	}))
+	defer limited.Close()
+	out.Reset()
+	err = run(context.Background(), []string{"bench", "-url", limited.URL, "-queries", "../../testdata/eval/queries.jsonl", "-c", "2", "-d", "300ms"}, &out, io.Discard)
+	if err == nil || !strings.Contains(out.String(), "429 Too Many Requests") {
+		t.Errorf("bench against failing server: %v\n%s", err, out.String())
 	}
 }
