@@ -41,6 +41,10 @@ type Options struct {
 	// to /v1, with bursts of RateBurst; 0 means no limit.
 	RateLimit float64
 	RateBurst int
+	// AdminToken, when set and the Searcher is also a DocumentWriter,
+	// enables PUT and DELETE /v1/documents/{doc_id} for requests bearing
+	// it. Without it those routes do not exist (404).
+	AdminToken string
 }
 
 // NewHandler returns the HTTP handler serving s: the whole route table is
@@ -75,7 +79,14 @@ func NewHandler(s Searcher, opts Options) http.Handler {
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, errorf(http.StatusNotFound, "not_found", "no route for %s", r.URL.Path))
 	})
+	dw, admin := s.(DocumentWriter)
+	admin = admin && opts.AdminToken != ""
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		if !admin && (r.Method == http.MethodPut || r.Method == http.MethodDelete) {
+			// The admin routes do not exist without a token.
+			h.writeError(w, r, errorf(http.StatusNotFound, "not_found", "no route for %s %s", r.Method, r.URL.Path))
+			return
+		}
 		h.writeError(w, r, errorf(http.StatusMethodNotAllowed, "method_not_allowed", "%s is not allowed on %s", r.Method, r.URL.Path))
 	})
 
@@ -92,6 +103,11 @@ func NewHandler(s Searcher, opts Options) http.Handler {
 		r.Get("/documents/{doc_id}", h.document)
 		r.Get("/documents/{doc_id}/related", h.related)
 		r.Get("/stats", h.stats)
+		if admin {
+			auth := h.adminAuth(opts.AdminToken)
+			r.With(auth).Put("/documents/{doc_id}", h.putDocument(dw))
+			r.With(auth).Delete("/documents/{doc_id}", h.deleteDocument(dw))
+		}
 	})
 	return r
 }
@@ -120,6 +136,9 @@ func (h *handlers) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
+
+// requestID is the request's id, for logs.
+func requestID(r *http.Request) string { return middleware.GetReqID(r.Context()) }
 
 // requestIDHeader returns the request id (the client's X-Request-Id, or one
 // made up by middleware.RequestID) in the response, so that a client's

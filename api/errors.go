@@ -43,6 +43,9 @@ var statusTable = []struct {
 }{
 	{index.ErrNotFound, http.StatusNotFound, "not_found"},
 	{index.ErrBadQuery, http.StatusBadRequest, "invalid_query"},
+	{index.ErrFrontMatter, http.StatusBadRequest, "invalid_document"},
+	{index.ErrEncoding, http.StatusBadRequest, "invalid_document"},
+	{index.ErrEmpty, http.StatusBadRequest, "invalid_document"},
 	{context.DeadlineExceeded, http.StatusServiceUnavailable, "timeout"},
 	{context.Canceled, 499, "canceled"},
 }

@@ -52,9 +52,14 @@ func cors(origins []string) func(http.Handler) http.Handler {
 // maxBodyBytes bounds request bodies; the public routes take none.
 const maxBodyBytes = 1 << 20
 
-// limitBody caps the body a handler can read.
+// limitBody caps the body a handler can read. PUT, which carries a
+// document, has its own larger limit (see putDocument).
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut {
+			next.ServeHTTP(w, r)
+			return
+		}
 		if r.ContentLength > maxBodyBytes {
 			writeJSON(w, http.StatusRequestEntityTooLarge, errorBody("body_too_large", fmt.Sprintf("the request body is %d bytes, the limit is %d", r.ContentLength, maxBodyBytes)))
 			return
@@ -108,6 +113,17 @@ func (l *rateLimiter) allow(client string, now time.Time) (bool, time.Duration) 
 		return false, d
 	}
 	return true, 0
+}
+
+// wait is how long until client has a token, without taking one.
+func (l *rateLimiter) wait(client string, now time.Time) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.seen[client]
+	if b == nil || b.lim.TokensAt(now) >= 1 {
+		return 0
+	}
+	return time.Duration((1 - b.lim.TokensAt(now)) / float64(l.limit) * float64(time.Second))
 }
 
 // middleware answers 429 with Retry-After to a client over its rate.

@@ -47,6 +47,8 @@ type Index struct {
 	// facets caches every document's facet values (see docFacets).
 	facetsMu sync.Mutex
 	facets   map[string]docFacetValues
+	// writeMu serializes Put and Delete.
+	writeMu sync.Mutex
 	// suggest caches the candidates of Suggest.
 	suggestMu sync.Mutex
 	suggest   *suggestions

@@ -21,6 +21,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/govsearch/govsearch/api"
 )
 
 const replies = "../../testdata/replies"
@@ -446,5 +448,47 @@ func TestBenchCommand(t *testing.T) {
 	err = run(context.Background(), []string{"bench", "-url", limited.URL, "-queries", "../../testdata/eval/queries.jsonl", "-c", "2", "-d", "300ms"}, &out, io.Discard)
 	if err == nil || !strings.Contains(out.String(), "429 Too Many Requests") {
 		t.Errorf("bench against failing server: %v\n%s", err, out.String())
+	}
+}
+
+func TestAdminEndToEnd(t *testing.T) {
+	dir := buildTestIndex(t)
+	srv, err := startServer(serverConfig{Index: dir, Addr: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler),
+		API: api.Options{AdminToken: "s3cret"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve()
+	defer srv.Shutdown(context.Background())
+	base := "http://" + srv.Addr()
+	do := func(method, path, token, body string) int {
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	doc := "---\ntitle: 关于钛合金材料的答复\n---\n\n一、关于钛合金\n\n钛合金产业链。\n"
+	if code := do("PUT", "/v1/documents/new%2Fti", "wrong", doc); code != 403 {
+		t.Errorf("PUT with a wrong token: %d", code)
+	}
+	if code := do("PUT", "/v1/documents/new%2Fti", "s3cret", doc); code != 201 {
+		t.Fatalf("PUT: %d", code)
+	}
+	code, body := getJSON(t, base+"/v1/search?q="+url.QueryEscape("钛合金"))
+	if hits, _ := body["hits"].([]any); code != 200 || len(hits) == 0 || hits[0].(map[string]any)["doc_id"] != "new/ti" {
+		t.Errorf("search after PUT: %d %v", code, body)
+	}
+	if code := do("DELETE", "/v1/documents/new%2Fti", "s3cret", ""); code != 200 {
+		t.Errorf("DELETE: %d", code)
+	}
+	if code, _ := getJSON(t, base+"/v1/documents/new%2Fti"); code != 404 {
+		t.Errorf("document after DELETE: %d", code)
 	}
 }

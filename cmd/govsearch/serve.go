@@ -33,6 +33,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	rateLimit := fs.Float64("rate-limit", 20, "requests a second one client (IP address) may make to /v1; 0 for no limit")
 	rateBurst := fs.Int("rate-burst", 40, "requests one client may make at once before -rate-limit applies")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
+	adminToken := fs.String("admin-token", "", "bearer token enabling PUT and DELETE /v1/documents/{doc_id}; without it they do not exist (prefer GOVSEARCH_ADMIN_TOKEN to a flag, which other users can see)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -71,7 +72,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	srv, err := startServer(serverConfig{Index: indexDir, Addr: *addr, Logger: log, Synonyms: syn,
-		API: api.Options{CORSOrigins: origins, RateLimit: *rateLimit, RateBurst: *rateBurst}})
+		API: api.Options{CORSOrigins: origins, RateLimit: *rateLimit, RateBurst: *rateBurst, AdminToken: *adminToken}})
 	if err != nil {
 		return err
 	}

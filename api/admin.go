@@ -1,0 +1,131 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/govsearch/govsearch/index"
+)
+
+// DocumentWriter is what the admin routes need of an index; *index.Index
+// implements it.
+type DocumentWriter interface {
+	Put(ctx context.Context, r *index.Reply) (created bool, err error)
+	Delete(ctx context.Context, docID string) error
+}
+
+var _ DocumentWriter = (*index.Index)(nil)
+
+// maxDocumentBytes bounds a document sent to PUT /v1/documents/{doc_id}.
+const maxDocumentBytes = 16 << 20
+
+// adminAuth lets through requests bearing the admin token: 401 without
+// one, 403 with a wrong one. Tokens are compared in constant time, and a
+// client's failed attempts are rate limited (429) against guessing.
+func (h *handlers) adminAuth(token string) func(http.Handler) http.Handler {
+	want := sha256.Sum256([]byte(token))
+	failures := newRateLimiter(0.1, 5) // 5 wrong tokens, then one every 10 s
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			client, _, err := net.SplitHostPort(r.RemoteAddr)
+			if err != nil {
+				client = r.RemoteAddr
+			}
+			if wait := failures.wait(client, time.Now()); wait > 0 {
+				secs := strconv.Itoa(max(int(wait.Seconds()+0.999), 1))
+				w.Header().Set("Retry-After", secs)
+				writeJSON(w, http.StatusTooManyRequests, errorBody("rate_limited", "too many wrong tokens; retry in "+secs+" s"))
+				return
+			}
+			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			if !ok || got == "" {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="govsearch admin"`)
+				writeJSON(w, http.StatusUnauthorized, errorBody("unauthorized", "this route needs Authorization: Bearer <admin token>"))
+				return
+			}
+			sum := sha256.Sum256([]byte(got))
+			if subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
+				failures.allow(client, time.Now())
+				h.log.Warn("wrong admin token", "client", client, "path", r.URL.Path)
+				writeJSON(w, http.StatusForbidden, errorBody("forbidden", "the admin token is wrong"))
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// putResponse is the body of PUT /v1/documents/{doc_id}.
+type putResponse struct {
+	DocID    string `json:"doc_id"`
+	Created  bool   `json:"created"`
+	Sections int    `json:"sections"`
+}
+
+// putDocument adds or replaces one document from a Markdown body (front
+// matter and text, as in the source folder).
+func (h *handlers) putDocument(dw DocumentWriter) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := docIDParam(r)
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		if r.ContentLength > maxDocumentBytes {
+			h.writeError(w, r, errorf(http.StatusRequestEntityTooLarge, "body_too_large", "the document is %d bytes, the limit is %d", r.ContentLength, maxDocumentBytes))
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxDocumentBytes))
+		if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				h.writeError(w, r, errorf(http.StatusRequestEntityTooLarge, "body_too_large", "the document is more than %d bytes", maxDocumentBytes))
+				return
+			}
+			h.writeError(w, r, errorf(http.StatusBadRequest, "invalid_document", "reading the body: %v", err))
+			return
+		}
+		reply, err := index.ParseReply(fmt.Sprintf("body of PUT %s", r.URL.Path), id, body)
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		created, err := dw.Put(r.Context(), reply)
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		status := http.StatusOK
+		if created {
+			status = http.StatusCreated
+		}
+		h.log.Info("document put", "request_id", requestID(r), "doc_id", id, "created", created, "sections", len(reply.Sections))
+		writeJSON(w, status, putResponse{DocID: id, Created: created, Sections: len(reply.Sections)})
+	}
+}
+
+// deleteDocument removes one document.
+func (h *handlers) deleteDocument(dw DocumentWriter) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := docIDParam(r)
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		if err := dw.Delete(r.Context(), id); err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		h.log.Info("document deleted", "request_id", requestID(r), "doc_id", id)
+		writeJSON(w, http.StatusOK, map[string]any{"doc_id": id, "deleted": true})
+	}
+}

@@ -1,0 +1,113 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/govsearch/govsearch/index"
+)
+
+// fakeWriter is a fakeSearcher that also takes writes.
+type fakeWriter struct {
+	fakeSearcher
+	put     []*index.Reply
+	deleted []string
+}
+
+func (f *fakeWriter) Put(ctx context.Context, r *index.Reply) (bool, error) {
+	f.put = append(f.put, r)
+	return r.DocID != "a/b", nil
+}
+
+func (f *fakeWriter) Delete(ctx context.Context, id string) error {
+	if id != "a/b" {
+		return fmt.Errorf("delete %q: %w", id, index.ErrNotFound)
+	}
+	f.deleted = append(f.deleted, id)
+	return nil
+}
+
+func send(h http.Handler, method, target, token, body string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, target, strings.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+const newDoc = "---\ntitle: 关于钛合金的答复\ntags: [新材料]\n---\n\n一、关于钛合金\n\n钛合金。\n"
+
+func TestAdminRoutes(t *testing.T) {
+	f := &fakeWriter{}
+	h := NewHandler(f, Options{AdminToken: "s3cret"})
+	rec := send(h, "PUT", "/v1/documents/new%2Fone", "s3cret", newDoc)
+	if rec.Code != http.StatusCreated || !strings.Contains(rec.Body.String(), `"created":true`) || len(f.put) != 1 ||
+		f.put[0].DocID != "new/one" || f.put[0].Title != "关于钛合金的答复" {
+		t.Fatalf("PUT new: %d %s", rec.Code, rec.Body)
+	}
+	if rec := send(h, "PUT", "/v1/documents/a%2Fb", "s3cret", newDoc); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"created":false`) {
+		t.Errorf("PUT replace: %d %s", rec.Code, rec.Body)
+	}
+	if rec := send(h, "DELETE", "/v1/documents/a%2Fb", "s3cret", ""); rec.Code != 200 || len(f.deleted) != 1 {
+		t.Errorf("DELETE: %d %s", rec.Code, rec.Body)
+	}
+	for _, tt := range []struct {
+		method, target, token, body string
+		status                      int
+		code                        string
+	}{
+		{"DELETE", "/v1/documents/nope", "s3cret", "", 404, "not_found"},
+		{"PUT", "/v1/documents/x", "", newDoc, 401, "unauthorized"},
+		{"PUT", "/v1/documents/x", "wrong", newDoc, 403, "forbidden"},
+		{"DELETE", "/v1/documents/a%2Fb", "", "", 401, "unauthorized"},
+		{"PUT", "/v1/documents/..%2Fx", "s3cret", newDoc, 400, "invalid_parameter"},
+		{"PUT", "/v1/documents/x", "s3cret", "---\ntitle: [unclosed\n---\ntext\n", 400, "invalid_document"},
+		{"PUT", "/v1/documents/x", "s3cret", "   \n", 400, "invalid_document"},
+		{"PUT", "/v1/documents/x", "s3cret", "a\xffb", 400, "invalid_document"},
+		{"PUT", "/v1/documents/x", "s3cret", strings.Repeat("字", maxDocumentBytes/3+1), 413, "body_too_large"},
+	} {
+		rec := send(h, tt.method, tt.target, tt.token, tt.body)
+		if rec.Code != tt.status || !strings.Contains(rec.Body.String(), `"code":"`+tt.code+`"`) {
+			t.Errorf("%s %s (token %q): %d %.200s, want %d %s", tt.method, tt.target, tt.token, rec.Code, rec.Body, tt.status, tt.code)
+		}
+	}
+	// The front matter error names the line.
+	rec = send(h, "PUT", "/v1/documents/x", "s3cret", "---\ntitle: a\ntags: [unclosed\n---\ntext\n")
+	if !strings.Contains(rec.Body.String(), "body of PUT /v1/documents/x:") {
+		t.Errorf("invalid front matter: %s", rec.Body)
+	}
+	if rec := send(h, "PUT", "/v1/documents/x", "", newDoc); rec.Header().Get("WWW-Authenticate") == "" {
+		t.Error("401 without WWW-Authenticate")
+	}
+}
+
+func TestAdminTokenGuessingIsLimited(t *testing.T) {
+	h := NewHandler(&fakeWriter{}, Options{AdminToken: "s3cret"})
+	var codes []int
+	for range 7 {
+		codes = append(codes, send(h, "DELETE", "/v1/documents/a%2Fb", "guess", "").Code)
+	}
+	if fmt.Sprint(codes) != "[403 403 403 403 403 429 429]" {
+		t.Errorf("wrong tokens answered %v", codes)
+	}
+	// Even the right token waits once locked out: guessing cannot go on.
+	if rec := send(h, "DELETE", "/v1/documents/a%2Fb", "s3cret", ""); rec.Code != 429 || rec.Header().Get("Retry-After") == "" {
+		t.Errorf("right token while locked out: %d", rec.Code)
+	}
+}
+
+func TestAdminRoutesNeedAToken(t *testing.T) {
+	for _, h := range []http.Handler{NewHandler(&fakeWriter{}, Options{}), NewHandler(&fakeSearcher{}, Options{AdminToken: "s3cret"})} {
+		for _, method := range []string{"PUT", "DELETE"} {
+			if rec := send(h, method, "/v1/documents/a%2Fb", "s3cret", newDoc); rec.Code != 404 {
+				t.Errorf("%s without admin: %d %s", method, rec.Code, rec.Body)
+			}
+		}
+	}
+}
