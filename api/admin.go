@@ -129,3 +129,74 @@ func (h *handlers) deleteDocument(dw DocumentWriter) http.HandlerFunc {
 		writeJSON(w, http.StatusOK, map[string]any{"doc_id": id, "deleted": true})
 	}
 }
+
+// Rebuilder is what the reindex routes need of the served index;
+// *index.Live implements it.
+type Rebuilder interface {
+	StartRebuild(opts index.BuildOptions, log func(string, ...any)) error
+	Rebuild() index.RebuildStatus
+	Reload() (bool, error)
+	Path() string
+}
+
+var _ Rebuilder = (*index.Live)(nil)
+
+// rebuildJSON is the body of the reindex routes.
+type rebuildJSON struct {
+	State     string  `json:"state"`
+	Started   *string `json:"started"`
+	Ended     *string `json:"ended"`
+	FilesDone int     `json:"files_done"`
+	Files     int     `json:"files"`
+	Documents int     `json:"documents"`
+	Sections  int     `json:"sections"`
+	Skipped   int     `json:"skipped"`
+	Error     string  `json:"error,omitempty"`
+	Index     string  `json:"index"`
+}
+
+func newRebuildJSON(st index.RebuildStatus, path string) rebuildJSON {
+	out := rebuildJSON{State: st.State, Started: formatDate(st.Started), Ended: formatDate(st.Ended),
+		FilesDone: st.FilesDone, Files: st.Files, Error: st.Err, Index: path}
+	if st.Summary != nil {
+		out.Documents, out.Sections, out.Skipped = st.Summary.Documents, st.Summary.Sections, len(st.Summary.Skipped)
+	}
+	return out
+}
+
+// startReindex starts a rebuild from the source folder: 202 with its
+// status, 409 when one is running or the server has no source folder.
+func (h *handlers) startReindex(rb Rebuilder, build index.BuildOptions) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if build.Source == "" {
+			h.writeError(w, r, errorf(http.StatusConflict, "no_source", "the server was started without -src: there is nothing to reindex from"))
+			return
+		}
+		if err := rb.StartRebuild(build, func(msg string, args ...any) { h.log.Info(msg, args...) }); err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		h.log.Info("reindex started", "request_id", requestID(r), "src", build.Source)
+		writeJSON(w, http.StatusAccepted, newRebuildJSON(rb.Rebuild(), rb.Path()))
+	}
+}
+
+// reindexStatus reports on the last reindex.
+func (h *handlers) reindexStatus(rb Rebuilder) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, newRebuildJSON(rb.Rebuild(), rb.Path()))
+	}
+}
+
+// reload takes up the index the folder's current link names, if new.
+func (h *handlers) reload(rb Rebuilder) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		swapped, err := rb.Reload()
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		h.log.Info("reload", "request_id", requestID(r), "swapped", swapped, "index", rb.Path())
+		writeJSON(w, http.StatusOK, map[string]any{"swapped": swapped, "index": rb.Path()})
+	}
+}

@@ -111,3 +111,64 @@ func TestAdminRoutesNeedAToken(t *testing.T) {
 		}
 	}
 }
+
+// fakeRebuilder is a fakeWriter that also rebuilds.
+type fakeRebuilder struct {
+	fakeWriter
+	started []index.BuildOptions
+	busy    bool
+	swaps   int
+}
+
+func (f *fakeRebuilder) StartRebuild(opts index.BuildOptions, log func(string, ...any)) error {
+	if f.busy {
+		return fmt.Errorf("rebuild: %w", index.ErrBusy)
+	}
+	f.started = append(f.started, opts)
+	f.busy = true
+	return nil
+}
+
+func (f *fakeRebuilder) Rebuild() index.RebuildStatus {
+	if f.busy {
+		return index.RebuildStatus{State: "running", FilesDone: 3, Files: 12}
+	}
+	return index.RebuildStatus{State: "idle"}
+}
+
+func (f *fakeRebuilder) Reload() (bool, error) { f.swaps++; return f.swaps == 1, nil }
+func (f *fakeRebuilder) Path() string          { return "/data/gen-1" }
+
+func TestReindexRoutes(t *testing.T) {
+	f := &fakeRebuilder{}
+	h := NewHandler(f, Options{AdminToken: "s3cret", Build: index.BuildOptions{Source: "/src", UserDict: "词 5"}})
+	if rec := send(h, "GET", "/v1/admin/reindex", "s3cret", ""); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"state":"idle"`) {
+		t.Errorf("status before: %d %s", rec.Code, rec.Body)
+	}
+	rec := send(h, "POST", "/v1/admin/reindex", "s3cret", "")
+	if rec.Code != http.StatusAccepted || len(f.started) != 1 || f.started[0].Source != "/src" || f.started[0].UserDict != "词 5" ||
+		!strings.Contains(rec.Body.String(), `"state":"running"`) {
+		t.Fatalf("start: %d %s %+v", rec.Code, rec.Body, f.started)
+	}
+	if rec := send(h, "POST", "/v1/admin/reindex", "s3cret", ""); rec.Code != http.StatusConflict || !strings.Contains(rec.Body.String(), `"busy"`) {
+		t.Errorf("second start: %d %s", rec.Code, rec.Body)
+	}
+	if rec := send(h, "GET", "/v1/admin/reindex", "s3cret", ""); !strings.Contains(rec.Body.String(), `"files_done":3,"files":12`) {
+		t.Errorf("progress: %s", rec.Body)
+	}
+	for _, method := range []string{"GET", "POST"} {
+		if rec := send(h, method, "/v1/admin/reindex", "", ""); rec.Code != 401 {
+			t.Errorf("%s reindex without a token: %d", method, rec.Code)
+		}
+	}
+	if rec := send(h, "POST", "/v1/admin/reload", "s3cret", ""); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"swapped":true`) {
+		t.Errorf("reload: %d %s", rec.Code, rec.Body)
+	}
+	noSrc := NewHandler(&fakeRebuilder{}, Options{AdminToken: "s3cret"})
+	if rec := send(noSrc, "POST", "/v1/admin/reindex", "s3cret", ""); rec.Code != http.StatusConflict || !strings.Contains(rec.Body.String(), "no_source") {
+		t.Errorf("reindex without -src: %d %s", rec.Code, rec.Body)
+	}
+	if rec := send(NewHandler(&fakeRebuilder{}, Options{}), "POST", "/v1/admin/reindex", "s3cret", ""); rec.Code != 404 {
+		t.Errorf("reindex without an admin token configured: %d", rec.Code)
+	}
+}

@@ -45,6 +45,10 @@ type Options struct {
 	// enables PUT and DELETE /v1/documents/{doc_id} for requests bearing
 	// it. Without it those routes do not exist (404).
 	AdminToken string
+	// Build is how POST /v1/admin/reindex rebuilds (its Source and
+	// UserDict), when the Searcher is also a Rebuilder; without a Source
+	// the route answers 409.
+	Build index.BuildOptions
 }
 
 // NewHandler returns the HTTP handler serving s: the whole route table is
@@ -107,6 +111,11 @@ func NewHandler(s Searcher, opts Options) http.Handler {
 			auth := h.adminAuth(opts.AdminToken)
 			r.With(auth).Put("/documents/{doc_id}", h.putDocument(dw))
 			r.With(auth).Delete("/documents/{doc_id}", h.deleteDocument(dw))
+			if rb, ok := s.(Rebuilder); ok {
+				r.With(auth).Post("/admin/reindex", h.startReindex(rb, opts.Build))
+				r.With(auth).Get("/admin/reindex", h.reindexStatus(rb))
+				r.With(auth).Post("/admin/reload", h.reload(rb))
+			}
 		}
 	})
 	return r

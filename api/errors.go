@@ -46,6 +46,7 @@ var statusTable = []struct {
 	{index.ErrFrontMatter, http.StatusBadRequest, "invalid_document"},
 	{index.ErrEncoding, http.StatusBadRequest, "invalid_document"},
 	{index.ErrEmpty, http.StatusBadRequest, "invalid_document"},
+	{index.ErrBusy, http.StatusConflict, "busy"},
 	{context.DeadlineExceeded, http.StatusServiceUnavailable, "timeout"},
 	{context.Canceled, 499, "canceled"},
 }

@@ -47,7 +47,7 @@ func TestOpenAPIMatchesRouter(t *testing.T) {
 		}
 	}
 	// Every route: admin ones included, rate limited.
-	router := NewHandler(&fakeWriter{}, Options{RateLimit: 1, RateBurst: 1, AdminToken: "t"}).(chi.Routes)
+	router := NewHandler(&fakeRebuilder{}, Options{RateLimit: 1, RateBurst: 1, AdminToken: "t"}).(chi.Routes)
 	err := chi.Walk(router, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		served = append(served, method+" "+strings.TrimSuffix(route, "/"))
 		return nil

@@ -287,11 +287,17 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 		os.RemoveAll(building)
 		return nil, fmt.Errorf("finish index: %w", err)
 	}
+	// The generation being replaced stays: a server may still be serving
+	// it until it takes up the new one. Older ones go.
+	previous := ""
+	if p, err := os.Readlink(filepath.Join(opts.Index, currentLink)); err == nil {
+		previous = filepath.Base(p)
+	}
 	if err := swapCurrent(opts.Index, gen); err != nil {
 		os.RemoveAll(final)
 		return nil, err
 	}
-	removeOldGenerations(opts.Index, gen)
+	removeOldGenerations(opts.Index, gen, previous)
 	sum.Path = final
 	sum.IndexBytes = dirSize(final)
 	sum.Elapsed = time.Since(start)
@@ -513,15 +519,16 @@ func swapCurrent(dir, gen string) error {
 	return nil
 }
 
-// removeOldGenerations deletes the generations other than keep. A process
-// still reading an old one keeps its open files until it closes them.
-func removeOldGenerations(dir, keep string) {
+// removeOldGenerations deletes the generations other than those kept. A
+// process still reading an old one keeps its open files until it closes
+// them.
+func removeOldGenerations(dir string, keep ...string) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return
 	}
 	for _, e := range entries {
-		if e.IsDir() && strings.HasPrefix(e.Name(), "gen-") && e.Name() != keep {
+		if e.IsDir() && strings.HasPrefix(e.Name(), "gen-") && !slices.Contains(keep, e.Name()) {
 			os.RemoveAll(filepath.Join(dir, e.Name()))
 		}
 	}

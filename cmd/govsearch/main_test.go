@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/govsearch/govsearch/api"
+	"github.com/govsearch/govsearch/index"
 )
 
 const replies = "../../testdata/replies"
@@ -454,7 +455,7 @@ func TestBenchCommand(t *testing.T) {
 func TestAdminEndToEnd(t *testing.T) {
 	dir := buildTestIndex(t)
 	srv, err := startServer(serverConfig{Index: dir, Addr: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler),
-		API: api.Options{AdminToken: "s3cret"}})
+		API: api.Options{AdminToken: "s3cret", Build: index.BuildOptions{Source: replies}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -490,5 +491,45 @@ func TestAdminEndToEnd(t *testing.T) {
 	}
 	if code, _ := getJSON(t, base+"/v1/documents/new%2Fti"); code != 404 {
 		t.Errorf("document after DELETE: %d", code)
+	}
+
+	// Reindex from the source in the background; the new index is served
+	// when it is complete.
+	before := srv.ix.Path()
+	if code := do("POST", "/v1/admin/reindex", "s3cret", ""); code != 202 {
+		t.Fatalf("POST reindex: %d", code)
+	}
+	var status map[string]any
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		req, _ := http.NewRequest("GET", base+"/v1/admin/reindex", nil)
+		req.Header.Set("Authorization", "Bearer s3cret")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		status = nil
+		json.NewDecoder(resp.Body).Decode(&status)
+		resp.Body.Close()
+		if status["state"] != "running" {
+			break
+		}
+	}
+	if status["state"] != "done" || status["documents"] != 12.0 || srv.ix.Path() == before || status["index"] != srv.ix.Path() {
+		t.Errorf("reindex: %v; serving %s, before %s", status, srv.ix.Path(), before)
+	}
+	if code, body := getJSON(t, base+"/v1/search?q="+url.QueryEscape("弹性产能")); code != 200 || body["total"].(float64) == 0 {
+		t.Errorf("search after reindex: %d %v", code, body)
+	}
+
+	// An index built by the command line is taken up by a reload.
+	before = srv.ix.Path()
+	if err := run(context.Background(), []string{"index", "-src", replies, "-index", dir}, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if code := do("POST", "/v1/admin/reload", "s3cret", ""); code != 200 || srv.ix.Path() == before {
+		t.Errorf("reload: %d, serving %s (before %s)", code, srv.ix.Path(), before)
+	}
+	if code, body := getJSON(t, base+"/v1/search?q="+url.QueryEscape("弹性产能")); code != 200 || body["total"].(float64) == 0 {
+		t.Errorf("search after reload: %d %v", code, body)
 	}
 }

@@ -12,8 +12,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/govsearch/govsearch"
@@ -72,18 +74,30 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	srv, err := startServer(serverConfig{Index: indexDir, Addr: *addr, Logger: log, Synonyms: syn,
-		API: api.Options{CORSOrigins: origins, RateLimit: *rateLimit, RateBurst: *rateBurst, AdminToken: *adminToken}})
+		API: api.Options{CORSOrigins: origins, RateLimit: *rateLimit, RateBurst: *rateBurst, AdminToken: *adminToken,
+			Build: index.BuildOptions{Source: *src, UserDict: dict}}})
 	if err != nil {
 		return err
 	}
 	log.Info("serving", "addr", "http://"+srv.Addr(), "index", srv.ix.Path())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve() }()
-	select {
-	case err := <-errc:
-		srv.Shutdown(context.Background())
-		return err
-	case <-ctx.Done():
+	// SIGHUP takes up a newly built index (govsearch index into the same
+	// folder) without a restart.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for done := false; !done; {
+		select {
+		case err := <-errc:
+			srv.Shutdown(context.Background())
+			return err
+		case <-hup:
+			swapped, err := srv.ix.Reload()
+			log.Info("SIGHUP: reload", "swapped", swapped, "index", srv.ix.Path(), "err", err)
+		case <-ctx.Done():
+			done = true
+		}
 	}
 	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -176,7 +190,7 @@ type serverConfig struct {
 
 // server is the HTTP service over one open index; tests drive it directly.
 type server struct {
-	ix   *index.Index
+	ix   *index.Live
 	ln   net.Listener
 	http *http.Server
 }
@@ -184,7 +198,7 @@ type server struct {
 // startServer opens the index and listens at once, so that a busy port is
 // an error here and not in a goroutine later.
 func startServer(cfg serverConfig) (*server, error) {
-	ix, err := index.OpenWith(cfg.Index, index.OpenOptions{Synonyms: cfg.Synonyms})
+	ix, err := index.OpenLive(cfg.Index, index.OpenOptions{Synonyms: cfg.Synonyms})
 	if err != nil {
 		return nil, err
 	}

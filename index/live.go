@@ -1,0 +1,214 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Live serves searches from whichever index is current and takes up a
+// newly built one without a restart and without failing a request: each
+// call holds the index it started on, and an index swapped out is closed
+// only when the last call on it has returned.
+type Live struct {
+	dir  string
+	opts OpenOptions
+
+	mu  sync.Mutex
+	cur *liveRef
+
+	rebuildMu sync.Mutex
+	rebuild   RebuildStatus
+}
+
+// liveRef is one open index and the calls using it.
+type liveRef struct {
+	ix      *Index
+	users   int
+	retired bool
+}
+
+// ErrBusy means a rebuild is already running.
+var ErrBusy = errors.New("busy")
+
+// OpenLive opens the index served from dir for live serving.
+func OpenLive(dir string, opts OpenOptions) (*Live, error) {
+	ix, err := OpenWith(dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Live{dir: dir, opts: opts, cur: &liveRef{ix: ix}}, nil
+}
+
+// acquire returns the current index, held until release.
+func (l *Live) acquire() *liveRef {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.cur.users++
+	return l.cur
+}
+
+func (l *Live) release(r *liveRef) {
+	l.mu.Lock()
+	r.users--
+	closeIt := r.retired && r.users == 0
+	l.mu.Unlock()
+	if closeIt {
+		r.ix.Close()
+	}
+}
+
+// Path is the generation being served.
+func (l *Live) Path() string {
+	r := l.acquire()
+	defer l.release(r)
+	return r.ix.Path()
+}
+
+// Reload takes up the generation the index folder's current link names,
+// if it is not the one being served; it reports whether it swapped. The
+// old index closes once the calls on it have returned.
+func (l *Live) Reload() (bool, error) {
+	path, err := currentPath(l.dir)
+	if err != nil {
+		return false, err
+	}
+	if path == l.Path() {
+		return false, nil
+	}
+	ix, err := OpenWith(l.dir, l.opts)
+	if err != nil {
+		return false, err
+	}
+	l.mu.Lock()
+	old := l.cur
+	l.cur = &liveRef{ix: ix}
+	old.retired = true
+	closeIt := old.users == 0
+	l.mu.Unlock()
+	if closeIt {
+		old.ix.Close()
+	}
+	return true, nil
+}
+
+// Close closes the current index; calls must have returned.
+func (l *Live) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.cur.retired = true
+	return l.cur.ix.Close()
+}
+
+// Search implements api.Searcher on the current index.
+func (l *Live) Search(ctx context.Context, req SearchRequest) (*SearchResult, error) {
+	r := l.acquire()
+	defer l.release(r)
+	return r.ix.Search(ctx, req)
+}
+
+// Document returns a document from the current index.
+func (l *Live) Document(ctx context.Context, docID string) (*Reply, error) {
+	r := l.acquire()
+	defer l.release(r)
+	return r.ix.Document(ctx, docID)
+}
+
+// Stats reports on the current index.
+func (l *Live) Stats(ctx context.Context) (*Stats, error) {
+	r := l.acquire()
+	defer l.release(r)
+	return r.ix.Stats(ctx)
+}
+
+// Suggest completes a prefix from the current index.
+func (l *Live) Suggest(ctx context.Context, prefix string, n int) ([]Suggestion, error) {
+	r := l.acquire()
+	defer l.release(r)
+	return r.ix.Suggest(ctx, prefix, n)
+}
+
+// Related finds documents like docID in the current index.
+func (l *Live) Related(ctx context.Context, docID string) (*Related, error) {
+	r := l.acquire()
+	defer l.release(r)
+	return r.ix.Related(ctx, docID)
+}
+
+// Put adds or replaces a document in the current index.
+func (l *Live) Put(ctx context.Context, reply *Reply) (bool, error) {
+	r := l.acquire()
+	defer l.release(r)
+	return r.ix.Put(ctx, reply)
+}
+
+// Delete removes a document from the current index.
+func (l *Live) Delete(ctx context.Context, docID string) error {
+	r := l.acquire()
+	defer l.release(r)
+	return r.ix.Delete(ctx, docID)
+}
+
+// RebuildStatus is the state of the last rebuild started by StartRebuild.
+type RebuildStatus struct {
+	// State is "idle" (none started), "running", "done" or "failed".
+	State            string
+	Started, Ended   time.Time
+	FilesDone, Files int
+	Summary          *BuildSummary
+	Err              string
+}
+
+// StartRebuild rebuilds the index from opts.Source in the background (into
+// this Live's folder: opts.Index is ignored) and takes the new index up
+// when it is complete; ErrBusy when a rebuild is running. Searches go on
+// on the old index meanwhile. Documents put or deleted on the old index
+// during the rebuild are not in the new one unless the source holds them.
+func (l *Live) StartRebuild(opts BuildOptions, log func(string, ...any)) error {
+	l.rebuildMu.Lock()
+	defer l.rebuildMu.Unlock()
+	if l.rebuild.State == "running" {
+		return fmt.Errorf("rebuild: %w: a rebuild started at %s is running", ErrBusy, l.rebuild.Started.Format(time.RFC3339))
+	}
+	l.rebuild = RebuildStatus{State: "running", Started: time.Now()}
+	opts.Index = l.dir
+	opts.Progress = func(done, total int) {
+		l.rebuildMu.Lock()
+		l.rebuild.FilesDone, l.rebuild.Files = done, total
+		l.rebuildMu.Unlock()
+	}
+	go func() {
+		sum, err := Build(context.Background(), opts)
+		if err == nil {
+			_, err = l.Reload()
+		}
+		l.rebuildMu.Lock()
+		defer l.rebuildMu.Unlock()
+		l.rebuild.Ended, l.rebuild.Summary = time.Now(), sum
+		if err != nil {
+			l.rebuild.State, l.rebuild.Err = "failed", err.Error()
+			if log != nil {
+				log("rebuild failed", "err", err)
+			}
+			return
+		}
+		l.rebuild.State = "done"
+		if log != nil {
+			log("rebuilt and swapped in", "documents", sum.Documents, "sections", sum.Sections, "elapsed", sum.Elapsed.String())
+		}
+	}()
+	return nil
+}
+
+// Rebuild reports on the last rebuild.
+func (l *Live) Rebuild() RebuildStatus {
+	l.rebuildMu.Lock()
+	defer l.rebuildMu.Unlock()
+	st := l.rebuild
+	if st.State == "" {
+		st.State = "idle"
+	}
+	return st
+}
