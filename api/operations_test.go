@@ -2,6 +2,7 @@ package api
 
 import (
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/govsearch/govsearch/index"
 )
@@ -218,5 +220,22 @@ func TestRelatedRoute(t *testing.T) {
 		if code, body := get(t, h, target); code != want {
 			t.Errorf("GET %s: %d %v, want %d", target, code, body, want)
 		}
+	}
+}
+
+// slowSearcher answers only when its context ends.
+type slowSearcher struct{ fakeSearcher }
+
+func (s *slowSearcher) Search(ctx context.Context, req index.SearchRequest) (*index.SearchResult, error) {
+	<-ctx.Done()
+	return nil, fmt.Errorf("search: %w", ctx.Err())
+}
+
+func TestSearchTimeout(t *testing.T) {
+	h := NewHandler(&slowSearcher{}, Options{SearchTimeout: 50 * time.Millisecond})
+	// The searcher returns only when the request's deadline ends it.
+	code, body := get(t, h, "/v1/search?q=a")
+	if e, _ := body["error"].(map[string]any); code != http.StatusServiceUnavailable || e["code"] != "timeout" {
+		t.Errorf("slow search: %d %v", code, body)
 	}
 }

@@ -533,3 +533,46 @@ func TestAdminEndToEnd(t *testing.T) {
 		t.Errorf("search after reload: %d %v", code, body)
 	}
 }
+
+// Shutdown lets requests in flight finish, then refuses new ones.
+func TestGracefulShutdown(t *testing.T) {
+	dir := buildTestIndex(t)
+	srv, err := startServer(serverConfig{Index: dir, Addr: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner := srv.http.Handler
+	started := make(chan struct{})
+	srv.http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		time.Sleep(300 * time.Millisecond) // a slow search
+		inner.ServeHTTP(w, r)
+	})
+	go srv.Serve()
+	base := "http://" + srv.Addr()
+	type result struct {
+		code int
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		resp, err := http.Get(base + "/v1/search?q=" + url.QueryEscape("弹性产能"))
+		if err != nil {
+			done <- result{0, err}
+			return
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		done <- result{resp.StatusCode, nil}
+	}()
+	<-started
+	if err := srv.Shutdown(context.Background()); err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
+	if r := <-done; r.err != nil || r.code != 200 {
+		t.Errorf("request in flight at shutdown: %d %v", r.code, r.err)
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Error("a request after shutdown was served")
+	}
+}
