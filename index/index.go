@@ -70,7 +70,10 @@ func OpenWith(dir string, opts OpenOptions) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	bi, err := bleve.Open(path)
+	// Build stores "unsafe_batch" in the index's config; a served index
+	// must not use it: a write (Put, Delete) returns only once it is on
+	// disk, so a crash right after loses nothing.
+	bi, err := bleve.OpenUsing(path, map[string]any{"unsafe_batch": false})
 	if err != nil {
 		return nil, fmt.Errorf("open index %s: %w", path, err)
 	}

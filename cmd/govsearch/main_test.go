@@ -19,6 +19,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -574,5 +575,76 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	if _, err := http.Get(base + "/healthz"); err == nil {
 		t.Error("a request after shutdown was served")
+	}
+}
+
+// A document put through the API survives kill -9 of the server, and
+// SIGHUP makes a running server take up an index rebuilt beside it.
+func TestBinaryDurabilityAndSIGHUP(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	tmp := t.TempDir()
+	bin := filepath.Join(tmp, "govsearch")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	src, err := filepath.Abs(replies)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix := filepath.Join(tmp, "ix")
+	if out, err := exec.Command(bin, "index", "-src", src, "-index", ix).CombinedOutput(); err != nil {
+		t.Fatalf("index: %v\n%s", err, out)
+	}
+	start := func() (*exec.Cmd, string, <-chan error) {
+		cmd := exec.Command(bin, "serve", "-addr", "127.0.0.1:0", "-index", ix)
+		cmd.Env = append(os.Environ(), "GOVSEARCH_ADMIN_TOKEN=s3cret")
+		logs := &lockedBuffer{}
+		cmd.Stderr = logs
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		errc := make(chan error, 1)
+		go func() { errc <- cmd.Wait() }()
+		return cmd, "http://" + waitServing(t, logs, errc), errc
+	}
+	cmd, base, errc := start()
+	req, _ := http.NewRequest("PUT", base+"/v1/documents/new%2Fti", strings.NewReader("---\ntitle: 关于钛合金材料的答复\n---\n\n钛合金产业链。\n"))
+	req.Header.Set("Authorization", "Bearer s3cret")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("PUT: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	cmd.Process.Kill() // kill -9, right after the 2xx
+	<-errc
+
+	cmd, base, errc = start()
+	defer func() {
+		cmd.Process.Signal(os.Interrupt)
+		<-errc
+	}()
+	if code, body := getJSON(t, base+"/v1/documents/new%2Fti"); code != 200 || body["title"] != "关于钛合金材料的答复" {
+		t.Fatalf("document after kill -9: %d %v", code, body)
+	}
+	// Rebuild from the source (which lacks the put document) and signal.
+	if out, err := exec.Command(bin, "index", "-src", src, "-index", ix).CombinedOutput(); err != nil {
+		t.Fatalf("index: %v\n%s", err, out)
+	}
+	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	code := 0
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if code, _ = getJSON(t, base+"/v1/documents/new%2Fti"); code == 404 {
+			break
+		}
+	}
+	if code != 404 {
+		t.Errorf("after rebuild and SIGHUP the put document is still served (%d): the new index was not taken up", code)
+	}
+	if code, body := getJSON(t, base+"/v1/search?q="+url.QueryEscape("弹性产能")); code != 200 || body["total"].(float64) == 0 {
+		t.Errorf("search after SIGHUP: %d %v", code, body)
 	}
 }
