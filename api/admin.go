@@ -55,7 +55,7 @@ func (h *handlers) adminAuth(token string) func(http.Handler) http.Handler {
 			sum := sha256.Sum256([]byte(got))
 			if subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
 				failures.allow(client, time.Now())
-				h.log.Warn("wrong admin token", "client", client, "path", r.URL.Path)
+				h.log.Warn("wrong admin token", "request_id", requestID(r), "client", client, "path", r.URL.Path)
 				writeJSON(w, http.StatusForbidden, errorBody("forbidden", "the admin token is wrong"))
 				return
 			}

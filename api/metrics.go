@@ -32,9 +32,9 @@ func newMetrics(docs func() float64) *metrics {
 		}, []string{"route", "method", "status"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "govsearch_http_request_duration_seconds",
-			Help:    "HTTP request latency by route pattern.",
+			Help:    "HTTP request latency by route pattern and status.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
-		}, []string{"route"}),
+		}, []string{"route", "status"}),
 		search: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "govsearch_search_duration_seconds",
 			Help:    "Time the index took to answer a search.",
@@ -74,8 +74,9 @@ func (m *metrics) middleware(next http.Handler) http.Handler {
 		if status == 0 {
 			status = http.StatusOK
 		}
-		m.requests.WithLabelValues(route, methodLabel(r.Method), strconv.Itoa(status)).Inc()
-		m.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
+		code := strconv.Itoa(status)
+		m.requests.WithLabelValues(route, methodLabel(r.Method), code).Inc()
+		m.latency.WithLabelValues(route, code).Observe(time.Since(start).Seconds())
 	})
 }
 

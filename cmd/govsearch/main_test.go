@@ -67,6 +67,10 @@ func TestEndToEnd(t *testing.T) {
 	go srv.Serve()
 	defer srv.Shutdown(context.Background())
 	base := "http://" + srv.Addr()
+	// Slow or stalled clients are bounded by all four server timeouts.
+	if h := srv.http; h.ReadHeaderTimeout <= 0 || h.ReadTimeout <= 0 || h.WriteTimeout <= 0 || h.IdleTimeout <= 0 || h.MaxHeaderBytes <= 0 {
+		t.Errorf("server timeouts and limits: %v %v %v %v %d", h.ReadHeaderTimeout, h.ReadTimeout, h.WriteTimeout, h.IdleTimeout, h.MaxHeaderBytes)
+	}
 
 	for q, want := range map[string]string{"弹性产能": "reply-miit-2020-2524#1", "工业互联网": "reply-miit-2020-2524#2", "卡脖子": "reply-miit-2020-2524#3"} {
 		code, body := getJSON(t, base+"/v1/search?q="+url.QueryEscape(q))
