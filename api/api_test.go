@@ -138,6 +138,13 @@ func TestSearchParameterErrors(t *testing.T) {
 		{"q=a&sort=date&sort=-date", "sort"},
 		{"q=a&collapse=section", "collapse"},
 		{"q=a&facets=tags,authors", "facets"},
+		{"q=a&term=0", "term"},
+		{"q=a&term=100", "term"},
+		{"q=a&session=three", "session"},
+		{"q=a&proposal_no=-1", "proposal_no"},
+		{"q=a&term=13&term=14", "term"},
+		{"q=a&ministry=", "ministry"},
+		{"q=a&addressee=%FF", "addressee"},
 		{"q=%FF%FE", "q"},
 		{"q=a&size=0", "size"},
 		{"q=a&size=101", "size"},
@@ -169,7 +176,8 @@ func TestSearchParameterErrors(t *testing.T) {
 func TestSearchParametersPassedOn(t *testing.T) {
 	f := &fakeSearcher{}
 	h := NewHandler(f, Options{})
-	code, body := get(t, h, "/v1/search?q=a&tag=复函&tag=体育&category=其他&publisher=国务院办公厅&since=2004-11-04&until=2006-10-18&sort=-date&collapse=doc&facets=tags,year,tags,publisher")
+	code, body := get(t, h, "/v1/search?q=a&tag=复函&tag=体育&category=其他&publisher=国务院办公厅&since=2004-11-04&until=2006-10-18&sort=-date&collapse=doc&facets=tags,year,tags,publisher"+
+		"&addressee=张连起&addressee=王超斌&ministry=工业和信息化部&kind=提案答复&term=13&session=3&proposal_no=2524")
 	if code != http.StatusOK {
 		t.Fatalf("status %d: %v", code, body)
 	}
@@ -177,6 +185,10 @@ func TestSearchParametersPassedOn(t *testing.T) {
 		f.last.Since.Format(time.DateOnly), f.last.Until.Format(time.DateOnly), f.last.Sort, f.last.Collapse, f.last.Facets)
 	if want := "[复函 体育] [其他] [国务院办公厅] 2004-11-04 2006-10-18 -date true [tags year publisher]"; got != want {
 		t.Errorf("request passed on as %s, want %s", got, want)
+	}
+	reply := fmt.Sprintf("%v %v %v %d %d %d", f.last.Addressees, f.last.Ministries, f.last.Kinds, f.last.Term, f.last.Session, f.last.ProposalNo)
+	if want := "[张连起 王超斌] [工业和信息化部] [提案答复] 13 3 2524"; reply != want {
+		t.Errorf("reply filters passed on as %s, want %s", reply, want)
 	}
 	hit := body["hits"].([]any)[0].(map[string]any)
 	if hit["more_sections"] != 2.0 {

@@ -22,6 +22,8 @@ type documentResponse struct {
 	Source      string         `json:"source,omitempty"`
 	FrontMatter map[string]any `json:"front_matter"`
 	Sections    []sectionJSON  `json:"sections"`
+	// Reply is the document's reply data, present when it is a reply.
+	Reply *index.ReplyInfo `json:"reply,omitempty"`
 }
 
 type sectionJSON struct {
@@ -63,6 +65,9 @@ func (h *handlers) document(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, s := range doc.Sections {
 		out.Sections = append(out.Sections, sectionJSON{Section: s.Num, Heading: s.Heading, Text: s.Text})
+	}
+	if !doc.Info.IsZero() {
+		out.Reply = &doc.Info
 	}
 	writeCacheable(w, r, out, out)
 }

@@ -45,6 +45,8 @@ type hitJSON struct {
 	HeadingHTML string `json:"heading_html"`
 	// MoreSections is present with collapse=doc.
 	MoreSections *int `json:"more_sections,omitempty"`
+	// Reply is the document's reply data, present when it is a reply.
+	Reply *index.ReplyInfo `json:"reply,omitempty"`
 }
 
 type facetJSON struct {
@@ -110,6 +112,7 @@ func newSearchResponse(res *index.SearchResult, collapsed bool) searchResponse {
 			Snippet:     hit.Snippet,
 			TitleHTML:   hit.TitleHTML,
 			HeadingHTML: hit.HeadingHTML,
+			Reply:       hit.Reply,
 		})
 		if collapsed {
 			n := hit.MoreSections
@@ -134,6 +137,7 @@ func newSearchResponse(res *index.SearchResult, collapsed bool) searchResponse {
 var searchParams = map[string]bool{
 	"q": true, "from": true, "size": true, "sort": true, "collapse": true, "facets": true,
 	"since": true, "until": true, "tag": false, "category": false, "publisher": false,
+	"addressee": false, "ministry": false, "kind": false, "term": true, "session": true, "proposal_no": true,
 }
 
 // maxFilterLen bounds one filter value, in characters.
@@ -173,7 +177,8 @@ func parseSearch(v url.Values) (index.SearchRequest, error) {
 	for _, f := range []struct {
 		name string
 		dst  *[]string
-	}{{"tag", &req.Tags}, {"category", &req.Categories}, {"publisher", &req.Publishers}} {
+	}{{"tag", &req.Tags}, {"category", &req.Categories}, {"publisher", &req.Publishers},
+		{"addressee", &req.Addressees}, {"ministry", &req.Ministries}, {"kind", &req.Kinds}} {
 		values := v[f.name]
 		if len(values) > index.MaxFilterValues {
 			return req, badParam(f.name, "is given %d times, the limit is %d", len(values), index.MaxFilterValues)
@@ -189,6 +194,15 @@ func parseSearch(v url.Values) (index.SearchRequest, error) {
 			}
 			*f.dst = append(*f.dst, s)
 		}
+	}
+	if req.Term, err = intParam(v, "term", 0, 1, 99); err != nil {
+		return req, err
+	}
+	if req.Session, err = intParam(v, "session", 0, 1, 99); err != nil {
+		return req, err
+	}
+	if req.ProposalNo, err = intParam(v, "proposal_no", 0, 1, 1<<30); err != nil {
+		return req, err
 	}
 	if req.Since, err = dateParam(v, "since"); err != nil {
 		return req, err

@@ -456,6 +456,26 @@ func (b *docBuilder) sectionDocs(r *Reply) ([]sectionDoc, error) {
 	if b.words != nil {
 		title = analyzer.Normalize(r.Title)
 	}
+	info := map[string]any{}
+	if !r.Info.IsZero() {
+		j, err := json.Marshal(r.Info)
+		if err == nil {
+			info[fieldReply] = string(j)
+		}
+		for field, v := range map[string]string{fieldKind: r.Info.Kind, fieldMinistry: r.Info.Ministry} {
+			if v != "" {
+				info[field] = v
+			}
+		}
+		if len(r.Info.Addressees) > 0 {
+			info[fieldAddressee] = r.Info.Addressees
+		}
+		for field, v := range map[string]int{fieldTerm: r.Info.Term, fieldSession: r.Info.Session, fieldProposalNo: r.Info.ProposalNo} {
+			if v > 0 {
+				info[field] = float64(v)
+			}
+		}
+	}
 	docs := make([]sectionDoc, 0, len(r.Sections))
 	for _, s := range r.Sections {
 		f := map[string]any{
@@ -482,6 +502,9 @@ func (b *docBuilder) sectionDocs(r *Reply) ([]sectionDoc, error) {
 		}
 		if meta != "" {
 			f[fieldMeta] = meta
+		}
+		for k, v := range info {
+			f[k] = v
 		}
 		id := sectionID(r.DocID, s.Num)
 		doc := document.NewDocument(id)

@@ -17,6 +17,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	bbolterrors "go.etcd.io/bbolt/errors"
 )
 
 // Sentinel errors of searching and lookup; package api maps them to HTTP
@@ -29,6 +30,8 @@ var (
 	ErrBadQuery = errors.New("bad query")
 	// ErrNoIndex means the index folder holds no govsearch index.
 	ErrNoIndex = errors.New("no index")
+	// ErrInUse means another process has the index open.
+	ErrInUse = errors.New("index in use")
 )
 
 // currentLink is the symlink inside an index folder that names the
@@ -73,7 +76,12 @@ func OpenWith(dir string, opts OpenOptions) (*Index, error) {
 	// Build stores "unsafe_batch" in the index's config; a served index
 	// must not use it: a write (Put, Delete) returns only once it is on
 	// disk, so a crash right after loses nothing.
-	bi, err := bleve.OpenUsing(path, map[string]any{"unsafe_batch": false})
+	// Only one process may open an index; another waits this long for it
+	// and then says so, rather than hang.
+	bi, err := bleve.OpenUsing(path, map[string]any{"unsafe_batch": false, "bolt_timeout": "3s"})
+	if errors.Is(err, bbolterrors.ErrTimeout) {
+		return nil, fmt.Errorf("open index %s: %w: another process (a running govsearch serve?) has it open", path, ErrInUse)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open index %s: %w", path, err)
 	}
@@ -171,6 +179,9 @@ func (ix *Index) Document(ctx context.Context, docID string) (*Reply, error) {
 	}
 	first := hitFromFields(res.Hits[0].Fields)
 	r := &Reply{DocID: docID, Title: first.Title, Date: first.Date, Tags: first.Tags, Categories: first.Categories}
+	if first.Reply != nil {
+		r.Info = *first.Reply
+	}
 	if m := str(res.Hits[0].Fields[fieldMeta]); m != "" {
 		if err := json.Unmarshal([]byte(m), &r.Meta); err != nil {
 			return nil, fmt.Errorf("document %q: stored metadata: %w", docID, err)
@@ -193,6 +204,12 @@ func hitFromFields(f map[string]any) Hit {
 		Categories: strs(f[fieldCategories]),
 		Publisher:  str(f[fieldPublisher]),
 		Source:     str(f[fieldSource]),
+	}
+	if j := str(f[fieldReply]); j != "" {
+		var ri ReplyInfo
+		if err := json.Unmarshal([]byte(j), &ri); err == nil {
+			h.Reply = &ri
+		}
 	}
 	if n, ok := f[fieldSection].(float64); ok {
 		h.Section = int(n)

@@ -25,6 +25,15 @@ const (
 	fieldPublisher  = "publisher"
 	fieldSource     = "source"
 	fieldMeta       = "meta"
+	// Reply data (see ReplyInfo): reply holds all of it as stored JSON,
+	// the others index what searches filter and count by.
+	fieldReply      = "reply"
+	fieldKind       = "kind"
+	fieldAddressee  = "addressee"
+	fieldMinistry   = "ministry"
+	fieldTerm       = "term"
+	fieldSession    = "session"
+	fieldProposalNo = "proposal_no"
 	// fieldNgram holds the title, heading and text (joined by
 	// analyzer.Separator, so phrases never cross from one into the next)
 	// as character bigrams with positions, and the last character of each
@@ -57,7 +66,7 @@ var variantKey = []byte("govsearch_variant")
 
 // FormatVersion changes whenever the mapping or the analysis changes in a
 // way that needs a rebuild; caches of built indexes are keyed by it.
-const FormatVersion = 3
+const FormatVersion = 4
 
 // Names of the analysis components an index defines for itself, so that the
 // index carries its user dictionary and reopens with the same analysis.
@@ -160,6 +169,16 @@ func newMapping(userDict string, variant Variant) (*mapping.IndexMappingImpl, er
 	doc.AddFieldMappingsAt(fieldDate, date)
 	doc.AddFieldMappingsAt(fieldSource, stored())
 	doc.AddFieldMappingsAt(fieldMeta, stored())
+	doc.AddFieldMappingsAt(fieldReply, stored())
+	for _, f := range []string{fieldKind, fieldAddressee, fieldMinistry} {
+		doc.AddFieldMappingsAt(f, keyword())
+	}
+	for _, f := range []string{fieldTerm, fieldSession, fieldProposalNo} {
+		n := mapping.NewNumericFieldMapping()
+		n.Store = false
+		n.IncludeInAll = false
+		doc.AddFieldMappingsAt(f, n)
+	}
 	// No field goes into bleve's catch-all _all field, and building it
 	// anyway costs a merge of every field's terms per document.
 	doc.AddSubDocumentMapping("_all", mapping.NewDocumentDisabledMapping())

@@ -130,7 +130,21 @@ func ParseReply(path, docID string, data []byte) (*Reply, error) {
 		// carries its title into the index.
 		r.Sections = []Section{{Num: 0}}
 	}
+	r.Info = ExtractReplyInfo(r.Title, replyLines(r), r.Meta)
 	return r, nil
+}
+
+// replyLines are a reply's lines in order, headings included: what
+// ExtractReplyInfo reads.
+func replyLines(r *Reply) []string {
+	var lines []string
+	for _, s := range r.Sections {
+		if s.Heading != "" {
+			lines = append(lines, s.Heading)
+		}
+		lines = append(lines, strings.Split(s.Text, "\n")...)
+	}
+	return lines
 }
 
 // invalidUTF8Line returns the 1-based line of the first invalid byte.

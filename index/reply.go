@@ -23,6 +23,9 @@ type Reply struct {
 	Meta map[string]any `json:"meta,omitempty"`
 	// Sections are the reply's passages in document order.
 	Sections []Section `json:"sections"`
+	// Info is what the reply says about itself (who asked, which session,
+	// which ministry answered); zero for a document that is not a reply.
+	Info ReplyInfo `json:"reply"`
 
 	path string // the file it was read from, for errors
 }

@@ -9,19 +9,6 @@ import (
 	"time"
 )
 
-// replyLines are a reply's lines in order, headings included: the input of
-// ExtractReplyInfo.
-func replyLines(r *Reply) []string {
-	var lines []string
-	for _, s := range r.Sections {
-		if s.Heading != "" {
-			lines = append(lines, s.Heading)
-		}
-		lines = append(lines, strings.Split(s.Text, "\n")...)
-	}
-	return lines
-}
-
 func extractFile(t *testing.T, path, docID string) ReplyInfo {
 	t.Helper()
 	data, err := os.ReadFile(path)

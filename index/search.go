@@ -49,10 +49,15 @@ const (
 	FacetCategories = "categories"
 	FacetYear       = "year"
 	FacetPublisher  = "publisher"
+	// Reply facets: the answering ministry, the kind of reply, and the
+	// session it answers (13届3次).
+	FacetMinistry = "ministry"
+	FacetKind     = "kind"
+	FacetSession  = "session"
 )
 
 // Facets lists the facet names.
-var Facets = []string{FacetTags, FacetCategories, FacetYear, FacetPublisher}
+var Facets = []string{FacetTags, FacetCategories, FacetYear, FacetPublisher, FacetMinistry, FacetKind, FacetSession}
 
 // SearchRequest is a search: free text, filters, an order and a page.
 type SearchRequest struct {
@@ -65,6 +70,11 @@ type SearchRequest struct {
 	// Tags, Categories and Publishers filter: a section's document must
 	// have one of the values of each that is given.
 	Tags, Categories, Publishers []string
+	// Addressees, Ministries and Kinds filter by reply data (see
+	// ReplyInfo) the same way; Term, Session and ProposalNo, when not 0,
+	// must equal the reply's.
+	Addressees, Ministries, Kinds []string
+	Term, Session, ProposalNo     int
 	// Since and Until bound the document date, both days included (China
 	// time); zero means open. A bound excludes documents without a date.
 	Since, Until time.Time
@@ -117,10 +127,12 @@ type Hit struct {
 	// MoreSections counts the document's other matching sections, when
 	// the search is collapsed.
 	MoreSections int
+	// Reply is the document's reply data; nil when it is not a reply.
+	Reply *ReplyInfo
 }
 
 // hitFields are the stored fields a hit shows.
-var hitFields = []string{fieldDocID, fieldSection, fieldTitle, fieldHeading, fieldText, fieldDate, fieldTags, fieldCategories, fieldPublisher, fieldSource}
+var hitFields = []string{fieldDocID, fieldSection, fieldTitle, fieldHeading, fieldText, fieldDate, fieldTags, fieldCategories, fieldPublisher, fieldSource, fieldReply}
 
 // Search runs a search under ctx.
 func (ix *Index) Search(ctx context.Context, req SearchRequest) (*SearchResult, error) {
@@ -203,6 +215,17 @@ func withFilters(q query.Query, req SearchRequest) query.Query {
 	anyOf(fieldTags, req.Tags)
 	anyOf(fieldCategories, req.Categories)
 	anyOf(fieldPublisher, req.Publishers)
+	anyOf(fieldAddressee, req.Addressees)
+	anyOf(fieldMinistry, req.Ministries)
+	anyOf(fieldKind, req.Kinds)
+	for field, n := range map[string]int{fieldTerm: req.Term, fieldSession: req.Session, fieldProposalNo: req.ProposalNo} {
+		if n != 0 {
+			v, incl := float64(n), true
+			nq := query.NewNumericRangeInclusiveQuery(&v, &v, &incl, &incl)
+			nq.SetField(field)
+			filters = append(filters, nq)
+		}
+	}
 	if !req.Since.IsZero() || !req.Until.IsZero() {
 		var from, to time.Time
 		if !req.Since.IsZero() {
@@ -393,7 +416,7 @@ func (ix *Index) docFacets(ctx context.Context) (map[string]docFacetValues, erro
 	const page = 5000
 	for from := 0; ; from += page {
 		sr := bleve.NewSearchRequestOptions(q, page, from, false)
-		sr.Fields = []string{fieldDocID, fieldTags, fieldCategories, fieldPublisher, fieldDate}
+		sr.Fields = []string{fieldDocID, fieldTags, fieldCategories, fieldPublisher, fieldDate, fieldReply}
 		sr.SortBy([]string{fieldDocID})
 		res, err := ix.bleve.SearchInContext(ctx, sr)
 		if err != nil {
@@ -407,6 +430,17 @@ func (ix *Index) docFacets(ctx context.Context) (map[string]docFacetValues, erro
 			}
 			if !h.Date.IsZero() {
 				v[FacetYear] = []string{strconv.Itoa(h.Date.Year())}
+			}
+			if ri := h.Reply; ri != nil {
+				if ri.Ministry != "" {
+					v[FacetMinistry] = []string{ri.Ministry}
+				}
+				if ri.Kind != "" {
+					v[FacetKind] = []string{ri.Kind}
+				}
+				if ri.Term > 0 && ri.Session > 0 {
+					v[FacetSession] = []string{fmt.Sprintf("%d届%d次", ri.Term, ri.Session)}
+				}
 			}
 			out[h.DocID] = v
 		}

@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -61,6 +62,13 @@ func TestFiltersNarrowWithoutReordering(t *testing.T) {
 		{"publisher", func(r *SearchRequest) { r.Publishers = []string{"国务院办公厅"} }, func(h Hit) bool { return h.Publisher == "国务院办公厅" }},
 		{"tag and category", func(r *SearchRequest) { r.Tags, r.Categories = []string{"复函"}, []string{"体育"} },
 			func(h Hit) bool { return slices.Contains(h.Tags, "复函") && slices.Contains(h.Categories, "体育") }},
+		{"addressee", func(r *SearchRequest) { r.Addressees = []string{"张连起", "邓明义"} },
+			func(h Hit) bool { return h.Reply != nil && (slices.Contains(h.Reply.Addressees, "张连起") || slices.Contains(h.Reply.Addressees, "邓明义")) }},
+		{"ministry", func(r *SearchRequest) { r.Ministries = []string{"工业和信息化部"} }, func(h Hit) bool { return h.Reply != nil && h.Reply.Ministry == "工业和信息化部" }},
+		{"kind", func(r *SearchRequest) { r.Kinds = []string{KindSuggestion} }, func(h Hit) bool { return h.Reply != nil && h.Reply.Kind == KindSuggestion }},
+		{"term and session", func(r *SearchRequest) { r.Term, r.Session = 10, 4 },
+			func(h Hit) bool { return h.Reply != nil && h.Reply.Term == 10 && h.Reply.Session == 4 }},
+		{"proposal number", func(r *SearchRequest) { r.ProposalNo = 2524 }, func(h Hit) bool { return h.Reply != nil && h.Reply.ProposalNo == 2524 }},
 		// 2004-11-04 and 2006-10-18 are dates of sample documents: both
 		// days are included.
 		{"since", func(r *SearchRequest) { r.Since = day("2004-11-04") },
@@ -210,6 +218,12 @@ func TestFacets(t *testing.T) {
 				if !h.Date.IsZero() {
 					values[FacetYear] = []string{fmt.Sprint(h.Date.Year())}
 				}
+				if ri := h.Reply; ri != nil {
+					values[FacetMinistry], values[FacetKind] = []string{ri.Ministry}, []string{ri.Kind}
+					if ri.Term > 0 {
+						values[FacetSession] = []string{fmt.Sprintf("%d届%d次", ri.Term, ri.Session)}
+					}
+				}
 				for name, vs := range values {
 					if want[name] == nil {
 						want[name] = map[string]int{}
@@ -296,5 +310,29 @@ func TestStats(t *testing.T) {
 	}
 	if st.Synonyms != DefaultSynonyms().Version() || st.Synonyms == more.Version() {
 		t.Errorf("synonyms version %q does not tell the groups apart", st.Synonyms)
+	}
+}
+
+// The index returns each reply's data as extracted from its file.
+func TestReplyInfoInIndex(t *testing.T) {
+	ix := openSample(t)
+	ctx := context.Background()
+	files, _, err := listSources(filepath.Join("..", "testdata", "replies"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		want := extractFile(t, f.path, f.docID)
+		doc, err := ix.Document(ctx, f.docID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, w := mustJSON(t, doc.Info), mustJSON(t, want); g != w {
+			t.Errorf("%s: document reply data\n got %s\nwant %s", f.docID, g, w)
+		}
+		res, err := ix.Search(ctx, SearchRequest{Query: "", Tags: nil, Size: 1, Addressees: want.Addressees[:1]})
+		if err != nil || len(res.Hits) == 0 || res.Hits[0].Reply == nil || mustJSON(t, *res.Hits[0].Reply) != mustJSON(t, want) {
+			t.Errorf("%s: hit reply data %v, %v", f.docID, res, err)
+		}
 	}
 }

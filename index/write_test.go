@@ -91,3 +91,22 @@ func TestPutAndDelete(t *testing.T) {
 		t.Errorf("after Delete: %d documents, %d sections; want %d, %d", st.Documents, st.Sections, before.Documents, before.Sections)
 	}
 }
+
+// A second opener of an index in use gets a clear error, not a hang.
+func TestOpenInUse(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "index")
+	if _, err := Build(context.Background(), BuildOptions{Source: filepath.Join("..", "testdata", "replies"), Index: dir}); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if second, err := Open(dir); !errors.Is(err, ErrInUse) {
+		if second != nil {
+			second.Close()
+		}
+		t.Errorf("second Open: %v, want ErrInUse", err)
+	}
+}

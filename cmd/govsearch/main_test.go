@@ -113,6 +113,37 @@ func TestEndToEnd(t *testing.T) {
 		!strings.Contains(fmt.Sprint(body["facets"]), "map[count:2 value:运动会]") {
 		t.Errorf("collapsed search with facets: %d %v", code, body)
 	}
+	// Reply data: filters, facets, hits and documents.
+	code, body = getJSON(t, base+"/v1/search?addressee="+url.QueryEscape("张连起")+"&facets=ministry,kind,session&collapse=doc")
+	if hits, _ := body["hits"].([]any); code != 200 || body["total"] != 1.0 || len(hits) != 1 ||
+		fmt.Sprint(hits[0].(map[string]any)["reply"].(map[string]any)["proposal_no"]) != "2524" ||
+		!strings.Contains(fmt.Sprint(body["facets"]), "map[count:1 value:13届3次]") {
+		t.Errorf("search by addressee: %d %v", code, body)
+	}
+	code, body = getJSON(t, base+"/v1/search?kind="+url.QueryEscape("建议答复")+"&term=10&session=4&collapse=doc")
+	if code != 200 || body["total"] != 3.0 {
+		t.Errorf("suggestions of the 10th NPC's 4th session: %d %v", code, body)
+	}
+	if code, body := getJSON(t, base+"/v1/documents/reply-miit-2020-2524"); code != 200 ||
+		fmt.Sprint(body["reply"].(map[string]any)["addressee"]) != "[张连起]" {
+		t.Errorf("document reply data: %d %v", code, body["reply"])
+	}
+	// The command line's -json is the API's body (on a second build of the
+	// same replies: the server holds the first one's lock).
+	var cli bytes.Buffer
+	if err := run(context.Background(), []string{"search", "-index", buildTestIndex(t), "-json", "-n", "3", "卡脖子"}, &cli, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	_, api := getJSON(t, base+"/v1/search?q="+url.QueryEscape("卡脖子")+"&size=3")
+	var fromCLI map[string]any
+	if err := json.Unmarshal(cli.Bytes(), &fromCLI); err != nil {
+		t.Fatalf("search -json: %v\n%s", err, cli.String())
+	}
+	delete(fromCLI, "took_ms")
+	delete(api, "took_ms")
+	if a, b := fmt.Sprint(fromCLI), fmt.Sprint(api); a != b || !strings.Contains(a, "reply") {
+		t.Errorf("search -json and the API differ:\n%s\n%s", a, b)
+	}
 	if code, body := getJSON(t, base+"/v1/suggest?q="+url.QueryEscape("工业互")); code != 200 ||
 		!strings.Contains(fmt.Sprint(body["suggestions"]), "工业互联网") {
 		t.Errorf("suggest: %d %v", code, body)
