@@ -63,7 +63,9 @@ func TestFiltersNarrowWithoutReordering(t *testing.T) {
 		{"tag and category", func(r *SearchRequest) { r.Tags, r.Categories = []string{"复函"}, []string{"体育"} },
 			func(h Hit) bool { return slices.Contains(h.Tags, "复函") && slices.Contains(h.Categories, "体育") }},
 		{"addressee", func(r *SearchRequest) { r.Addressees = []string{"张连起", "邓明义"} },
-			func(h Hit) bool { return h.Reply != nil && (slices.Contains(h.Reply.Addressees, "张连起") || slices.Contains(h.Reply.Addressees, "邓明义")) }},
+			func(h Hit) bool {
+				return h.Reply != nil && (slices.Contains(h.Reply.Addressees, "张连起") || slices.Contains(h.Reply.Addressees, "邓明义"))
+			}},
 		{"ministry", func(r *SearchRequest) { r.Ministries = []string{"工业和信息化部"} }, func(h Hit) bool { return h.Reply != nil && h.Reply.Ministry == "工业和信息化部" }},
 		{"kind", func(r *SearchRequest) { r.Kinds = []string{KindSuggestion} }, func(h Hit) bool { return h.Reply != nil && h.Reply.Kind == KindSuggestion }},
 		{"term and session", func(r *SearchRequest) { r.Term, r.Session = 10, 4 },
