@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -151,4 +152,49 @@ func FuzzExtractReplyInfo(f *testing.F) {
 			t.Errorf("negative numbers: %+v", ri)
 		}
 	})
+}
+
+// Over the whole shared corpus, exactly the replies get reply data: the
+// reply-* file and the govcn-* files tagged 提案建议答复 or 复函 — and the
+// extraction agrees with the golden outputs of their copies in testdata.
+func TestCorpusReplyInfo(t *testing.T) {
+	corpus := os.Getenv("GOVSEARCH_CORPUS")
+	if corpus == "" {
+		t.Skip("set GOVSEARCH_CORPUS to the shared corpus folder to check all of it")
+	}
+	files, _, err := listSources(corpus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	replies := 0
+	for _, f := range files {
+		r, _, fe := readReply(f)
+		if fe != nil {
+			continue
+		}
+		isReply := strings.HasPrefix(f.docID, "reply-") ||
+			strings.HasPrefix(f.docID, "govcn-") && (slices.Contains(r.Tags, "提案建议答复") || slices.Contains(r.Tags, "复函"))
+		if isReply {
+			replies++
+		}
+		switch {
+		case isReply && r.Info.IsZero():
+			t.Errorf("%s is a reply, but nothing was extracted", f.docID)
+		case !isReply && !r.Info.IsZero():
+			t.Errorf("%s is not a reply, yet got %+v", f.docID, r.Info)
+		case isReply:
+			name := f.docID
+			if strings.HasPrefix(name, "govcn-") {
+				name = "guoban_" + name
+			}
+			want, err := os.ReadFile(filepath.Join("..", "testdata", "replyinfo", name+".json"))
+			got, _ := json.MarshalIndent(r.Info, "", "  ")
+			if err != nil || strings.TrimSpace(string(want)) != string(got) {
+				t.Errorf("%s: got %s, golden %s (%v)", f.docID, got, want, err)
+			}
+		}
+	}
+	if replies != 12 {
+		t.Errorf("%d replies in the corpus, want 12", replies)
+	}
 }
