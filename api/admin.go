@@ -7,9 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -36,14 +34,9 @@ func (h *handlers) adminAuth(token string) func(http.Handler) http.Handler {
 	failures := newRateLimiter(0.1, 5) // 5 wrong tokens, then one every 10 s
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			client, _, err := net.SplitHostPort(r.RemoteAddr)
-			if err != nil {
-				client = r.RemoteAddr
-			}
+			client := clientIP(r)
 			if wait := failures.wait(client, time.Now()); wait > 0 {
-				secs := strconv.Itoa(max(int(wait.Seconds()+0.999), 1))
-				w.Header().Set("Retry-After", secs)
-				writeJSON(w, http.StatusTooManyRequests, errorBody("rate_limited", "too many wrong tokens; retry in "+secs+" s"))
+				writeTooMany(w, wait, "too many wrong tokens")
 				return
 			}
 			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")

@@ -111,8 +111,8 @@ func (h *handlers) related(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	if len(r.URL.Query()) > 0 {
-		h.writeError(w, r, badParam(firstParam(r.URL.Query()), "is not a parameter of this route"))
+	if _, err := queryParams(r, nil); err != nil {
+		h.writeError(w, r, err)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), h.timeout)

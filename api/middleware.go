@@ -129,18 +129,28 @@ func (l *rateLimiter) wait(client string, now time.Time) time.Duration {
 // middleware answers 429 with Retry-After to a client over its rate.
 func (l *rateLimiter) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		client, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			client = r.RemoteAddr
-		}
-		if ok, wait := l.allow(client, time.Now()); !ok {
-			secs := int(math.Ceil(wait.Seconds()))
-			w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
-			writeJSON(w, http.StatusTooManyRequests, errorBody("rate_limited", fmt.Sprintf("too many requests; retry in %d s", max(secs, 1))))
+		if ok, wait := l.allow(clientIP(r), time.Now()); !ok {
+			writeTooMany(w, wait, "too many requests")
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// clientIP is the address a rate limit counts requests by.
+func clientIP(r *http.Request) string {
+	client, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return client
+}
+
+// writeTooMany answers 429 rate_limited, with Retry-After in whole seconds.
+func writeTooMany(w http.ResponseWriter, wait time.Duration, why string) {
+	secs := max(int(math.Ceil(wait.Seconds())), 1)
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	writeJSON(w, http.StatusTooManyRequests, errorBody("rate_limited", fmt.Sprintf("%s; retry in %d s", why, secs)))
 }
 
 // writeCacheable writes v as JSON with an ETag and a public max-age, so a

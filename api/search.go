@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -55,7 +56,7 @@ type facetJSON struct {
 }
 
 func (h *handlers) search(w http.ResponseWriter, r *http.Request) {
-	v, err := queryValues(r)
+	v, err := queryParams(r, searchParams)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -132,8 +133,9 @@ func newSearchResponse(res *index.SearchResult, collapsed bool) searchResponse {
 	return out
 }
 
-// searchParams are the parameters GET /v1/search takes; any other is an
-// error, so that a misspelt filter is not silently ignored.
+// searchParams are the parameters GET /v1/search takes, true for those
+// given at most once; any other is an error, so that a misspelt filter is
+// not silently ignored.
 var searchParams = map[string]bool{
 	"q": true, "from": true, "size": true, "sort": true, "collapse": true, "facets": true,
 	"since": true, "until": true, "tag": false, "category": false, "publisher": false,
@@ -143,19 +145,10 @@ var searchParams = map[string]bool{
 // maxFilterLen bounds one filter value, in characters.
 const maxFilterLen = 100
 
-// parseSearch validates the query string of a search; each error names the
-// parameter and its limit.
+// parseSearch validates the query string of a search (its parameter names
+// checked by queryParams); each error names the parameter and its limit.
 func parseSearch(v url.Values) (index.SearchRequest, error) {
 	req := index.SearchRequest{Size: index.DefaultSize}
-	for name, values := range v {
-		single, known := searchParams[name]
-		switch {
-		case !known:
-			return req, badParam(truncate(strings.ToValidUTF8(name, "?"), 40), "is not a parameter of this route")
-		case single && len(values) > 1:
-			return req, badParam(name, "is given %d times; give it once", len(values))
-		}
-	}
 	q := v.Get("q")
 	switch {
 	case !utf8.ValidString(q):
@@ -239,6 +232,26 @@ func parseSearch(v url.Values) (index.SearchRequest, error) {
 		}
 	}
 	return req, nil
+}
+
+// queryParams parses the request's query string and checks its names
+// against params (name → given at most once): an unknown parameter or a
+// single one given twice is a 400 naming it, the first in sorted order.
+func queryParams(r *http.Request, params map[string]bool) (url.Values, error) {
+	v, err := queryValues(r)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range slices.Sorted(maps.Keys(v)) {
+		single, known := params[name]
+		switch {
+		case !known:
+			return nil, badParam(truncate(strings.ToValidUTF8(name, "?"), 40), "is not a parameter of this route")
+		case single && len(v[name]) > 1:
+			return nil, badParam(name, "is given %d times; give it once", len(v[name]))
+		}
+	}
+	return v, nil
 }
 
 // queryValues parses the request's query string. Unlike URL.Query, it

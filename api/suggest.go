@@ -3,8 +3,6 @@ package api
 import (
 	"context"
 	"net/http"
-	"net/url"
-	"slices"
 	"unicode/utf8"
 
 	"github.com/govsearch/govsearch/index"
@@ -24,20 +22,10 @@ type suggestionJSON struct {
 
 // suggest completes what a reader is typing: GET /v1/suggest?q=工业互.
 func (h *handlers) suggest(w http.ResponseWriter, r *http.Request) {
-	v, err := queryValues(r)
+	v, err := queryParams(r, map[string]bool{"q": true, "size": true})
 	if err != nil {
 		h.writeError(w, r, err)
 		return
-	}
-	for name, values := range v {
-		switch {
-		case name != "q" && name != "size":
-			h.writeError(w, r, badParam(name, "is not a parameter of this route"))
-			return
-		case len(values) > 1:
-			h.writeError(w, r, badParam(name, "is given %d times; give it once", len(values)))
-			return
-		}
 	}
 	q := v.Get("q")
 	switch {
@@ -65,15 +53,4 @@ func (h *handlers) suggest(w http.ResponseWriter, r *http.Request) {
 		out.Suggestions = append(out.Suggestions, suggestionJSON{s.Text, s.Kind, s.Count})
 	}
 	writeCacheable(w, r, out, out)
-}
-
-// firstParam is the first parameter name of v in sorted order, for errors
-// that name one.
-func firstParam(v url.Values) string {
-	names := make([]string, 0, len(v))
-	for k := range v {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	return truncate(names[0], 40)
 }

@@ -18,6 +18,10 @@ type Live struct {
 
 	mu  sync.Mutex
 	cur *liveRef
+	// reloadMu serializes reloads: two at once (a SIGHUP and a rebuild)
+	// would both open the new generation, and only one process handle
+	// may hold an index.
+	reloadMu sync.Mutex
 
 	rebuildMu sync.Mutex
 	rebuild   RebuildStatus
@@ -71,6 +75,8 @@ func (l *Live) Path() string {
 // if it is not the one being served; it reports whether it swapped. The
 // old index closes once the calls on it have returned.
 func (l *Live) Reload() (bool, error) {
+	l.reloadMu.Lock()
+	defer l.reloadMu.Unlock()
 	path, err := currentPath(l.dir)
 	if err != nil {
 		return false, err

@@ -99,3 +99,39 @@ func TestLiveRebuildSwapsWithoutFailingSearches(t *testing.T) {
 		t.Errorf("search after a failed rebuild: %v", err)
 	}
 }
+
+// Reloads at once (a SIGHUP during a rebuild's own reload) take the new
+// index up once; none fails.
+func TestLiveConcurrentReloads(t *testing.T) {
+	ctx := context.Background()
+	src := filepath.Join("..", "testdata", "replies")
+	dir := filepath.Join(t.TempDir(), "index")
+	if _, err := Build(ctx, BuildOptions{Source: src, Index: dir}); err != nil {
+		t.Fatal(err)
+	}
+	live, err := OpenLive(dir, OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Close()
+	if _, err := Build(ctx, BuildOptions{Source: src, Index: dir}); err != nil {
+		t.Fatal(err)
+	}
+	var swaps atomic.Int64
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			swapped, err := live.Reload()
+			if err != nil {
+				t.Errorf("Reload: %v", err)
+			}
+			if swapped {
+				swaps.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if swaps.Load() != 1 {
+		t.Errorf("%d reloads swapped, want 1", swaps.Load())
+	}
+}

@@ -218,14 +218,18 @@ func withFilters(q query.Query, req SearchRequest) query.Query {
 	anyOf(fieldAddressee, req.Addressees)
 	anyOf(fieldMinistry, req.Ministries)
 	anyOf(fieldKind, req.Kinds)
-	for field, n := range map[string]int{fieldTerm: req.Term, fieldSession: req.Session, fieldProposalNo: req.ProposalNo} {
-		if n != 0 {
-			v, incl := float64(n), true
-			nq := query.NewNumericRangeInclusiveQuery(&v, &v, &incl, &incl)
-			nq.SetField(field)
-			filters = append(filters, nq)
+	equals := func(field string, n int) {
+		if n == 0 {
+			return
 		}
+		v, incl := float64(n), true
+		nq := query.NewNumericRangeInclusiveQuery(&v, &v, &incl, &incl)
+		nq.SetField(field)
+		filters = append(filters, nq)
 	}
+	equals(fieldTerm, req.Term)
+	equals(fieldSession, req.Session)
+	equals(fieldProposalNo, req.ProposalNo)
 	if !req.Since.IsZero() || !req.Until.IsZero() {
 		var from, to time.Time
 		if !req.Since.IsZero() {

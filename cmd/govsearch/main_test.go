@@ -43,6 +43,19 @@ func buildTestIndex(t *testing.T) string {
 	return dir
 }
 
+// serveIndex serves the index in dir on a real listener until the test
+// ends, and returns the server and its base URL.
+func serveIndex(t *testing.T, dir string, opts api.Options) (*server, string) {
+	t.Helper()
+	srv, err := startServer(serverConfig{Index: dir, Addr: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler), API: opts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve()
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	return srv, "http://" + srv.Addr()
+}
+
 // getJSON fetches a URL from the real listener and decodes its JSON body.
 func getJSON(t *testing.T, u string) (int, map[string]any) {
 	t.Helper()
@@ -60,13 +73,7 @@ func getJSON(t *testing.T, u string) (int, map[string]any) {
 
 func TestEndToEnd(t *testing.T) {
 	dir := buildTestIndex(t)
-	srv, err := startServer(serverConfig{Index: dir, Addr: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve()
-	defer srv.Shutdown(context.Background())
-	base := "http://" + srv.Addr()
+	srv, base := serveIndex(t, dir, api.Options{})
 	// Slow or stalled clients are bounded by all four server timeouts.
 	if h := srv.http; h.ReadHeaderTimeout <= 0 || h.ReadTimeout <= 0 || h.WriteTimeout <= 0 || h.IdleTimeout <= 0 || h.MaxHeaderBytes <= 0 {
 		t.Errorf("server timeouts and limits: %v %v %v %v %d", h.ReadHeaderTimeout, h.ReadTimeout, h.WriteTimeout, h.IdleTimeout, h.MaxHeaderBytes)
@@ -455,14 +462,9 @@ func TestSynonymsFlag(t *testing.T) {
 
 func TestBenchCommand(t *testing.T) {
 	dir := buildTestIndex(t)
-	srv, err := startServer(serverConfig{Index: dir, Addr: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve()
-	defer srv.Shutdown(context.Background())
+	_, base := serveIndex(t, dir, api.Options{})
 	var out bytes.Buffer
-	err = run(context.Background(), []string{"bench", "-url", "http://" + srv.Addr(), "-queries", "../../testdata/eval/queries.jsonl", "-c", "4", "-d", "1s"}, &out, io.Discard)
+	err := run(context.Background(), []string{"bench", "-url", base, "-queries", "../../testdata/eval/queries.jsonl", "-c", "4", "-d", "1s"}, &out, io.Discard)
 	if err != nil {
 		t.Fatalf("bench: %v\n%s", err, out.String())
 	}
@@ -490,14 +492,7 @@ func TestBenchCommand(t *testing.T) {
 
 func TestAdminEndToEnd(t *testing.T) {
 	dir := buildTestIndex(t)
-	srv, err := startServer(serverConfig{Index: dir, Addr: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler),
-		API: api.Options{AdminToken: "s3cret", Build: index.BuildOptions{Source: replies}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve()
-	defer srv.Shutdown(context.Background())
-	base := "http://" + srv.Addr()
+	srv, base := serveIndex(t, dir, api.Options{AdminToken: "s3cret", Build: index.BuildOptions{Source: replies}})
 	do := func(method, path, token, body string) int {
 		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
 		if token != "" {
