@@ -186,3 +186,11 @@ func (t *Tokenizer) Keywords(text string, n int) []string {
 	}
 	return out
 }
+
+// Cut is raw jieba: the words of text in precise mode with the HMM for
+// unknown words, no normalization, offsets or filtering. It is the
+// yardstick indexing throughput is measured against (govsearch index
+// -compare-jieba), not a step of indexing.
+func (t *Tokenizer) Cut(text string) []string {
+	return t.jieba.Cut(text, true)
+}

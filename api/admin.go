@@ -144,8 +144,14 @@ type rebuildJSON struct {
 	Documents int     `json:"documents"`
 	Sections  int     `json:"sections"`
 	Skipped   int     `json:"skipped"`
-	Error     string  `json:"error,omitempty"`
-	Index     string  `json:"index"`
+	// Kind is "full" or "incremental"; Added, Changed and Removed count
+	// an incremental run's documents.
+	Kind    string `json:"kind,omitempty"`
+	Added   int    `json:"added"`
+	Changed int    `json:"changed"`
+	Removed int    `json:"removed"`
+	Error   string `json:"error,omitempty"`
+	Index   string `json:"index"`
 }
 
 func newRebuildJSON(st index.RebuildStatus, path string) rebuildJSON {
@@ -153,6 +159,10 @@ func newRebuildJSON(st index.RebuildStatus, path string) rebuildJSON {
 		FilesDone: st.FilesDone, Files: st.Files, Error: st.Err, Index: path}
 	if st.Summary != nil {
 		out.Documents, out.Sections, out.Skipped = st.Summary.Documents, st.Summary.Sections, len(st.Summary.Skipped)
+		out.Kind = st.Summary.Kind
+		if c := st.Summary.Changes; c != nil {
+			out.Added, out.Changed, out.Removed = len(c.Added), len(c.Changed), len(c.Removed)
+		}
 	}
 	return out
 }
@@ -163,6 +173,14 @@ func (h *handlers) startReindex(rb Rebuilder, build index.BuildOptions) http.Han
 	return func(w http.ResponseWriter, r *http.Request) {
 		if build.Source == "" {
 			h.writeError(w, r, errorf(http.StatusConflict, "no_source", "the server was started without -src: there is nothing to reindex from"))
+			return
+		}
+		switch mode := r.URL.Query().Get("mode"); mode {
+		case "", "full":
+		case "incremental":
+			build.Incremental = true
+		default:
+			h.writeError(w, r, badParam("mode", "%q: must be full or incremental", mode))
 			return
 		}
 		if err := rb.StartRebuild(build, func(msg string, args ...any) { h.log.Info(msg, args...) }); err != nil {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -205,6 +206,31 @@ type statsJSON struct {
 	Variant       string  `json:"variant"`
 	Dictionary    string  `json:"dictionary_version"`
 	Synonyms      string  `json:"synonyms_version"`
+	// UserDict and SynonymsFile name the files (not their folders: no
+	// response shows a server path) the dictionary and synonyms came from,
+	// "" for the built-in ones.
+	UserDict     string `json:"user_dict"`
+	SynonymsFile string `json:"synonyms_file"`
+	// BuildKind is "full" or "incremental"; Changes counts what the last
+	// incremental build changed.
+	BuildKind string       `json:"build_kind"`
+	Changes   *changesJSON `json:"changes,omitempty"`
+}
+
+// changesJSON counts what an incremental build changed.
+type changesJSON struct {
+	Added     int `json:"added"`
+	Changed   int `json:"changed"`
+	Removed   int `json:"removed"`
+	Unchanged int `json:"unchanged"`
+}
+
+// baseName is a file's name without its folder, "" for "".
+func baseName(path string) string {
+	if path == "" {
+		return ""
+	}
+	return filepath.Base(path)
 }
 
 func (h *handlers) stats(w http.ResponseWriter, r *http.Request) {
@@ -213,9 +239,14 @@ func (h *handlers) stats(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, statsJSON{
+	out := statsJSON{
 		Documents: st.Documents, Sections: st.Sections, IndexBytes: st.IndexBytes, BuiltAt: formatDate(st.BuiltAt),
 		BuildSeconds: st.BuildTime.Seconds(), FormatVersion: st.FormatVersion, Variant: string(st.Variant),
 		Dictionary: st.Dictionary, Synonyms: st.Synonyms,
-	})
+		UserDict: baseName(st.UserDict), SynonymsFile: baseName(st.SynonymsFile), BuildKind: st.BuildKind,
+	}
+	if c := st.Changes; c != nil {
+		out.Changes = &changesJSON{len(c.Added), len(c.Changed), len(c.Removed), c.Unchanged}
+	}
+	writeJSON(w, http.StatusOK, out)
 }

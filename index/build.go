@@ -1,7 +1,10 @@
 package index
 
 import (
+	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -34,8 +38,18 @@ type BuildOptions struct {
 	// Index is the index folder; the new index replaces the one served
 	// from it only once complete.
 	Index string
-	// UserDict is a canonical user dictionary (analyzer.ParseUserDict).
-	UserDict string
+	// UserDict is a canonical user dictionary (analyzer.ParseUserDict);
+	// UserDictFile names the file it came from, for the manifest.
+	UserDict, UserDictFile string
+	// Synonyms is the text of a synonyms file (ParseSynonyms) to record
+	// with the index, on top of the built-in groups; SynonymsFile names
+	// it. A server not given synonyms of its own expands with these.
+	Synonyms, SynonymsFile string
+	// Incremental re-reads only the files whose content hash differs from
+	// the manifest of the index being replaced, adds new ones and deletes
+	// the documents of files that are gone; ErrNeedsFullBuild when the
+	// analysis (format, dictionary, synonyms) changed since.
+	Incremental bool
 	// Workers read and parse files in parallel; 0 means one per core.
 	Workers int
 	// Progress, when set, is called after each file with the files done
@@ -51,14 +65,27 @@ type BuildOptions struct {
 
 // BuildSummary reports what Build did.
 type BuildSummary struct {
+	// Kind is "full" or "incremental".
+	Kind string
+	// Files found, Documents and Sections indexed (for an incremental
+	// run: re-read), Bytes of the files indexed.
 	Files      int
 	Documents  int
 	Sections   int
-	Bytes      int64 // bytes of the files indexed
+	Bytes      int64
 	IndexBytes int64 // size of the new index on disk
-	Skipped    []*FileError
-	Elapsed    time.Duration
-	Path       string // the new generation's folder
+	// Changes is what an incremental run changed; nil for a full one.
+	// When it is empty no new generation was made and Path is the one
+	// being served.
+	Changes *Changes
+	// Stale lists what interrupted builds had left, removed by this one.
+	Stale   []string
+	Skipped []*FileError
+	Elapsed time.Duration
+	// PeakRSS is the most memory the process has held at once, in bytes
+	// (getrusage), 0 where the system cannot tell.
+	PeakRSS int64
+	Path    string // the new generation's folder
 }
 
 // DefaultBatchBytes bounds a bleve batch by the text it holds, so memory
@@ -79,41 +106,147 @@ const maxUnpersisted = 2
 // complete. Files that cannot be read or parsed are skipped and reported in
 // the summary; the error is non-nil only when the build as a whole failed,
 // in which case the served index is untouched.
+//
+// One build at a time writes an index folder: a second gets ErrLocked. A
+// build removes what interrupted ones left behind.
 func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 	start := time.Now()
-	files, dups, err := listSources(opts.Source)
+	if err := os.MkdirAll(opts.Index, 0o755); err != nil {
+		return nil, fmt.Errorf("create index folder: %w", err)
+	}
+	lock, err := lockIndex(opts.Index)
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(opts.Index, 0o755); err != nil {
-		return nil, fmt.Errorf("create index folder: %w", err)
+	defer lock.release()
+	stale := removeStale(opts.Index)
+
+	files, dups, err := listSources(opts.Source)
+	if err != nil {
+		return nil, err
 	}
 	variant := opts.Variant
 	if variant == "" {
 		variant = VariantGovsearch
 	}
+	syn := DefaultSynonyms()
+	if opts.Synonyms != "" {
+		if syn, err = ParseSynonyms(cmp.Or(opts.SynonymsFile, "synonyms"), strings.NewReader(opts.Synonyms), syn); err != nil {
+			return nil, err
+		}
+	}
+	src, err := filepath.Abs(opts.Source)
+	if err != nil {
+		return nil, fmt.Errorf("source folder: %w", err)
+	}
+	want := &Manifest{
+		FormatVersion: FormatVersion, Variant: variant,
+		Dictionary: dictionaryVersion(opts.UserDict), UserDict: opts.UserDictFile,
+		Synonyms: syn.Version(), SynonymsFile: opts.SynonymsFile,
+		Source: src, Kind: "full", Documents: map[string]ManifestEntry{},
+	}
+	sum := &BuildSummary{Kind: want.Kind, Files: len(files) + len(dups), Skipped: dups, Stale: stale}
+
+	// An incremental run reads what the index was built from, hashes the
+	// tree and re-reads only what changed.
+	var prev *Manifest
+	var prevPath string
+	if opts.Incremental {
+		if prevPath, err = currentPath(opts.Index); err != nil {
+			return nil, fmt.Errorf("incremental: %w: %w", ErrNeedsFullBuild, err)
+		}
+		if prev, err = readManifest(prevPath); err != nil {
+			return nil, fmt.Errorf("incremental: %w: the index has no manifest of what it was built from (%w)", ErrNeedsFullBuild, err)
+		}
+		if err := prev.checkCompatible(want); err != nil {
+			return nil, fmt.Errorf("incremental: %w", err)
+		}
+		want.Kind, sum.Kind = "incremental", "incremental"
+		current, unreadable := hashSources(ctx, files, opts.Workers)
+		for id, fe := range unreadable {
+			// A file that cannot be read now keeps what was indexed of
+			// it; it is reported, and retried next time.
+			if e, ok := prev.Documents[id]; ok {
+				current[id] = e.SHA256
+			}
+			sum.Skipped = append(sum.Skipped, fe)
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("build index: %w", err)
+		}
+		changes := prev.Diff(current)
+		// A document is removed only when its file is certainly gone,
+		// not when its folder could not be read.
+		removed := changes.Removed[:0]
+		for _, id := range changes.Removed {
+			path := filepath.Join(opts.Source, filepath.FromSlash(prev.Documents[id].Path))
+			if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+				removed = append(removed, id)
+				continue
+			} else if err != nil {
+				sum.Skipped = append(sum.Skipped, &FileError{Path: path, Err: fmt.Errorf("kept %q in the index: cannot tell whether its file is gone: %w", id, err)})
+			}
+			current[id] = prev.Documents[id].SHA256
+		}
+		changes.Removed = removed
+		sum.Changes = changes
+		for id, e := range prev.Documents {
+			if current[id] == e.SHA256 {
+				want.Documents[id] = e
+			}
+		}
+		want.Changes = changes
+		if changes.Empty() {
+			sum.Path, sum.IndexBytes = prevPath, dirSize(prevPath)
+			sum.Elapsed, sum.PeakRSS = time.Since(start), peakRSS()
+			sortSkipped(sum.Skipped)
+			return sum, nil
+		}
+		reread := map[string]bool{}
+		for _, id := range append(slices.Clone(changes.Added), changes.Changed...) {
+			reread[id] = true
+		}
+		files = slices.DeleteFunc(files, func(f sourceFile) bool { return !reread[f.docID] })
+	}
+
 	m, err := newMapping(opts.UserDict, variant)
 	if err != nil {
 		return nil, err
 	}
 	gen := "gen-" + time.Now().UTC().Format("20060102T150405.000000000")
 	building := filepath.Join(opts.Index, ".building-"+gen)
-	bi, err := bleve.NewUsing(building, m, scorch.Name, scorch.Name, map[string]any{
-		// A batch returns once it is searchable in memory, not once it is
-		// on disk, so analysis of the next batch overlaps the persisting
-		// and merging of the last. bleve's Close does not wait for such
-		// batches (an index closed early reopens empty): Build waits for
-		// each batch's persisted callback before closing.
-		"unsafe_batch": true,
-		// zap v15 segments: building the bigram field's many positions is
-		// cheaper than with v17's (a govsearch build took 1.72× the CPU of
-		// the jieba-only index's with v15, 2.19× with v17, medians of three
-		// alternating runs); bleve reads and searches both alike.
-		"forceSegmentType":    "zap",
-		"forceSegmentVersion": 15,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("create index %s: %w", building, err)
+	var bi bleve.Index
+	if prev == nil {
+		bi, err = bleve.NewUsing(building, m, scorch.Name, scorch.Name, map[string]any{
+			// A batch returns once it is searchable in memory, not once
+			// it is on disk, so analysis of the next batch overlaps the
+			// persisting and merging of the last. bleve's Close does not
+			// wait for such batches (an index closed early reopens
+			// empty): Build waits for each batch's persisted callback
+			// before closing.
+			"unsafe_batch": true,
+			// zap v15 segments: building the bigram field's many
+			// positions is cheaper than with v17's (a govsearch build
+			// took 1.72× the CPU of the jieba-only index's with v15,
+			// 2.19× with v17, medians of three alternating runs); bleve
+			// reads and searches both alike.
+			"forceSegmentType":    "zap",
+			"forceSegmentVersion": 15,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("create index %s: %w", building, err)
+		}
+	} else {
+		if err := cloneGeneration(prevPath, building); err != nil {
+			return nil, err
+		}
+		if bi, err = bleve.OpenUsing(building, map[string]any{"unsafe_batch": true}); err != nil {
+			os.RemoveAll(building)
+			return nil, fmt.Errorf("open copy of index %s: %w", prevPath, err)
+		}
+		if im, ok := bi.Mapping().(*mapping.IndexMappingImpl); ok {
+			m = im // the index's own mapping, with its dictionary
+		}
 	}
 	ok := false
 	defer func() {
@@ -123,7 +256,6 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 		}
 	}()
 
-	sum := &BuildSummary{Files: len(files) + len(dups), Skipped: dups}
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.NumCPU()
@@ -133,9 +265,10 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 		return nil, err
 	}
 	type result struct {
+		file  sourceFile
 		reply *Reply
 		docs  []sectionDoc
-		size  int64
+		entry ManifestEntry
 		err   *FileError
 	}
 	jobs := make(chan sourceFile)
@@ -149,7 +282,7 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 				// Workers also normalize and map the sections, which
 				// would otherwise hold up the one goroutine that fills
 				// batches.
-				r, size, err := readReply(f)
+				r, entry, err := readReply(opts.Source, f)
 				var ds []sectionDoc
 				if err == nil {
 					var mapErr error
@@ -158,7 +291,7 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 					}
 				}
 				select {
-				case results <- result{r, ds, size, err}:
+				case results <- result{f, r, ds, entry, err}:
 				case <-ctx.Done():
 					return
 				}
@@ -237,6 +370,27 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 		defer writeMu.Unlock()
 		return writeErr
 	}
+	// oldSections lists a document's sections in the copied index; the
+	// sections a changed document no longer has, and all those of a
+	// removed one, are deleted.
+	oldSections := func(docID string) ([]string, error) {
+		if prev == nil {
+			return nil, nil
+		}
+		return sectionIDsOf(ctx, bi, docID)
+	}
+	if sum.Changes != nil {
+		for _, id := range sum.Changes.Removed {
+			ids, err := oldSections(id)
+			if err != nil {
+				finishWrites()
+				return nil, fmt.Errorf("remove %q: %w", id, err)
+			}
+			for _, sid := range ids {
+				batch.Delete(sid)
+			}
+		}
+	}
 	done := 0
 	for res := range results {
 		done++
@@ -245,9 +399,27 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 		}
 		if res.err != nil {
 			sum.Skipped = append(sum.Skipped, res.err)
+			// A changed file that no longer parses keeps its old
+			// version in the index (and in the manifest, with the old
+			// hash, so that the next run tries it again).
+			if prev != nil {
+				if e, ok := prev.Documents[res.file.docID]; ok {
+					want.Documents[res.file.docID] = e
+				}
+			}
 			continue
 		}
 		r := res.reply
+		old, err := oldSections(r.DocID)
+		if err != nil {
+			finishWrites()
+			return nil, fmt.Errorf("index %s: %w", r.path, err)
+		}
+		for _, id := range old {
+			if num, ok := sectionNum(r.DocID, id); !ok || num >= len(r.Sections) {
+				batch.Delete(id)
+			}
+		}
 		for _, doc := range res.docs {
 			if err := batch.IndexAdvanced(doc.doc); err != nil {
 				finishWrites()
@@ -255,9 +427,11 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 			}
 			batchSize += doc.size
 		}
+		res.entry.Sections = len(r.Sections)
+		want.Documents[r.DocID] = res.entry
 		sum.Documents++
 		sum.Sections += len(r.Sections)
-		sum.Bytes += res.size
+		sum.Bytes += res.entry.Size
 		if batchSize >= batchBytes {
 			flush()
 		}
@@ -269,18 +443,26 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("build index: %w", err)
 	}
+	want.BuiltAt = time.Now().UTC()
 	if err := recordBuild(bi, variant, buildInfo{
-		BuiltAt: time.Now().UTC(), ElapsedMS: time.Since(start).Milliseconds(), Files: sum.Files,
-		Documents: sum.Documents, Sections: sum.Sections, SourceBytes: sum.Bytes, Dictionary: dictionaryVersion(opts.UserDict),
+		BuiltAt: want.BuiltAt, ElapsedMS: time.Since(start).Milliseconds(), Files: sum.Files,
+		Documents: sum.Documents, Sections: sum.Sections, SourceBytes: sum.Bytes, Dictionary: want.Dictionary,
 	}); err != nil {
 		return nil, err
 	}
 	if err := bi.Close(); err != nil {
 		return nil, fmt.Errorf("close new index: %w", err)
 	}
+	if err := writeManifest(building, want); err != nil {
+		return nil, err
+	}
+	if opts.Synonyms != "" {
+		if err := writeFileSync(filepath.Join(building, synonymsFile), []byte(opts.Synonyms)); err != nil {
+			return nil, fmt.Errorf("record synonyms: %w", err)
+		}
+	}
 	ok = true
-	// Workers finish in any order; the report lists files in path order.
-	slices.SortFunc(sum.Skipped, func(a, b *FileError) int { return strings.Compare(a.Path, b.Path) })
+	sortSkipped(sum.Skipped)
 
 	final := filepath.Join(opts.Index, gen)
 	if err := os.Rename(building, final); err != nil {
@@ -301,7 +483,74 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 	sum.Path = final
 	sum.IndexBytes = dirSize(final)
 	sum.Elapsed = time.Since(start)
+	sum.PeakRSS = peakRSS()
 	return sum, nil
+}
+
+// sortSkipped puts the report in path order: workers finish in any order.
+func sortSkipped(s []*FileError) {
+	slices.SortFunc(s, func(a, b *FileError) int { return strings.Compare(a.Path, b.Path) })
+}
+
+// sectionNum parses a section's bleve id back into its number.
+func sectionNum(docID, id string) (int, bool) {
+	rest, ok := strings.CutPrefix(id, docID+"#")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(rest)
+	return n, err == nil
+}
+
+// hashSources hashes every file's content in parallel, by doc_id; files
+// that cannot be read are returned apart, by doc_id too.
+func hashSources(ctx context.Context, files []sourceFile, workers int) (map[string]string, map[string]*FileError) {
+	if workers <= 0 {
+		workers = runtime.NumCPU()
+	}
+	type hashed struct {
+		id, sum string
+		err     *FileError
+	}
+	jobs := make(chan sourceFile)
+	out := make(chan hashed)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for f := range jobs {
+				data, err := readSource(f)
+				if err != nil {
+					out <- hashed{id: f.docID, err: err}
+					continue
+				}
+				out <- hashed{id: f.docID, sum: contentHash(data)}
+			}
+		})
+	}
+	go func() {
+		defer close(jobs)
+		for _, f := range files {
+			if ctx.Err() != nil {
+				return
+			}
+			jobs <- f
+		}
+	}()
+	go func() { wg.Wait(); close(out) }()
+	sums, errs := map[string]string{}, map[string]*FileError{}
+	for h := range out {
+		if h.err != nil {
+			errs[h.id] = h.err
+			continue
+		}
+		sums[h.id] = h.sum
+	}
+	return sums, errs
+}
+
+func contentHash(data []byte) string {
+	h := sha256.Sum256(data)
+	return hex.EncodeToString(h[:])
 }
 
 // sourceFile is one input file: where it is and what doc_id it gets.
@@ -370,35 +619,51 @@ func listSources(src string) (files []sourceFile, dups []*FileError, err error) 
 	return kept, dups, nil
 }
 
-// readReply reads and parses one file.
-func readReply(f sourceFile) (*Reply, int64, *FileError) {
+// readSource reads one file whole, refusing what is not a regular file
+// or is too big to be a reply.
+func readSource(f sourceFile) ([]byte, *FileError) {
 	st, err := os.Stat(f.path)
 	if err != nil {
-		return nil, 0, &FileError{Path: f.path, Err: err}
+		return nil, &FileError{Path: f.path, Err: err}
 	}
 	if !st.Mode().IsRegular() {
-		return nil, 0, &FileError{Path: f.path, Err: errors.New("not a regular file")}
+		return nil, &FileError{Path: f.path, Err: errors.New("not a regular file")}
 	}
 	if st.Size() > MaxFileSize {
-		return nil, 0, &FileError{Path: f.path, Err: fmt.Errorf("file is %d MB, more than the limit of %d MB", st.Size()>>20, MaxFileSize>>20)}
+		return nil, &FileError{Path: f.path, Err: fmt.Errorf("file is %d MB, more than the limit of %d MB", st.Size()>>20, MaxFileSize>>20)}
 	}
 	data, err := os.ReadFile(f.path)
 	if err != nil {
-		return nil, 0, &FileError{Path: f.path, Err: err}
+		return nil, &FileError{Path: f.path, Err: err}
 	}
+	return data, nil
+}
+
+// readReply reads and parses one file, and says what the manifest records
+// of it (but its sections).
+func readReply(src string, f sourceFile) (*Reply, ManifestEntry, *FileError) {
+	data, ferr := readSource(f)
+	if ferr != nil {
+		return nil, ManifestEntry{}, ferr
+	}
+	rel, err := filepath.Rel(src, f.path)
+	if err != nil {
+		rel = f.path
+	}
+	entry := ManifestEntry{Path: filepath.ToSlash(rel), SHA256: contentHash(data), Size: int64(len(data))}
 	if len(strings.TrimSpace(string(data))) == 0 {
-		return nil, 0, &FileError{Path: f.path, Err: ErrEmpty}
+		return nil, entry, &FileError{Path: f.path, Err: ErrEmpty}
 	}
 	r, err := ParseReply(f.path, f.docID, data)
 	if err != nil {
 		var fe *FileError
 		if errors.As(err, &fe) {
-			return nil, 0, fe
+			return nil, entry, fe
 		}
-		return nil, 0, &FileError{Path: f.path, Err: err}
+		return nil, entry, &FileError{Path: f.path, Err: err}
 	}
 	r.path = f.path
-	return r, int64(len(data)), nil
+	return r, entry, nil
 }
 
 // sectionDoc is one bleve document: a section with its document's fields.

@@ -175,6 +175,16 @@ func processCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// peakRSS is the most resident memory the process has held at once, in
+// bytes, or 0 where the system cannot tell (Linux reports it in KiB).
+func peakRSS() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return int64(ru.Maxrss) << 10
+}
+
 // median returns the median of ds (the lower middle for an even count).
 func median(ds []time.Duration) time.Duration {
 	s := slices.Clone(ds)
@@ -306,7 +316,7 @@ func loadTruthCorpus(src string) (truthCorpus, error) {
 	}
 	var c truthCorpus
 	for _, f := range files {
-		r, _, ferr := readReply(f)
+		r, _, ferr := readReply(src, f)
 		if ferr != nil {
 			continue // Build skips it too
 		}

@@ -46,6 +46,11 @@ type Index struct {
 	path     string
 	variant  Variant
 	synonyms *Synonyms
+	// synonymsFrom says where the synonyms came from, for Stats.
+	synonymsFrom string
+	// manifest is what the generation was built from (its documents
+	// left out), nil for an index built before manifests were kept.
+	manifest *Manifest
 
 	// facets caches every document's facet values (see docFacets).
 	facetsMu sync.Mutex
@@ -59,8 +64,11 @@ type Index struct {
 
 // OpenOptions configure an opened index.
 type OpenOptions struct {
-	// Synonyms expand queries; nil means DefaultSynonyms.
+	// Synonyms expand queries; nil means those recorded with the index
+	// (BuildOptions.Synonyms) on top of the built-in groups.
 	Synonyms *Synonyms
+	// SynonymsFile names where Synonyms came from, for Stats.
+	SynonymsFile string
 }
 
 // Open opens the index served from dir (the folder given to Build) with the
@@ -98,11 +106,37 @@ func OpenWith(dir string, opts OpenOptions) (*Index, error) {
 		bi.Close()
 		return nil, fmt.Errorf("open index %s: unknown variant %q", path, variant)
 	}
-	syn := opts.Synonyms
-	if syn == nil {
-		syn = DefaultSynonyms()
+	ix := &Index{bleve: bi, analyzer: an, path: path, variant: variant, synonyms: opts.Synonyms, synonymsFrom: opts.SynonymsFile}
+	if m, err := readManifest(path); err == nil {
+		m.Documents = nil
+		ix.manifest = m
 	}
-	return &Index{bleve: bi, analyzer: an, path: path, variant: variant, synonyms: syn}, nil
+	if ix.synonyms == nil {
+		if ix.synonyms, ix.synonymsFrom, err = recordedSynonyms(path, ix.manifest); err != nil {
+			bi.Close()
+			return nil, fmt.Errorf("open index %s: %w", path, err)
+		}
+	}
+	return ix, nil
+}
+
+// recordedSynonyms are the synonyms an index was built with, on top of
+// the built-in groups, and where they came from.
+func recordedSynonyms(gen string, m *Manifest) (*Synonyms, string, error) {
+	f, err := os.Open(filepath.Join(gen, synonymsFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return DefaultSynonyms(), "", nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	defer f.Close()
+	name := filepath.Join(gen, synonymsFile)
+	if m != nil && m.SynonymsFile != "" {
+		name = m.SynonymsFile
+	}
+	syn, err := ParseSynonyms(name, f, DefaultSynonyms())
+	return syn, name, err
 }
 
 // currentPath resolves the generation an index folder serves.

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -100,6 +101,36 @@ func (l *Live) Reload() (bool, error) {
 	return true, nil
 }
 
+// Watch takes up each new generation a build swaps into the index folder
+// (its current link changes), checking every interval until ctx ends. A
+// generation that fails to open is logged, once, and the old one served
+// meanwhile.
+func (l *Live) Watch(ctx context.Context, interval time.Duration, log func(msg string, args ...any)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	lastErr := ""
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		swapped, err := l.Reload()
+		switch {
+		case err != nil && err.Error() != lastErr:
+			lastErr = err.Error()
+			if log != nil {
+				log("index changed on disk but cannot be taken up", "err", err)
+			}
+		case err == nil:
+			lastErr = ""
+			if swapped && log != nil {
+				log("took up the index built on disk", "path", l.Path())
+			}
+		}
+	}
+}
+
 // Close closes the current index; calls must have returned.
 func (l *Live) Close() error {
 	l.mu.Lock()
@@ -177,6 +208,9 @@ func (l *Live) StartRebuild(opts BuildOptions, log func(string, ...any)) error {
 	defer l.rebuildMu.Unlock()
 	if l.rebuild.State == "running" {
 		return fmt.Errorf("rebuild: %w: a rebuild started at %s is running", ErrBusy, l.rebuild.Started.Format(time.RFC3339))
+	}
+	if locked, who := buildLocked(l.dir); locked {
+		return fmt.Errorf("rebuild: %w: %s is building this index", ErrBusy, cmp.Or(who, "another process"))
 	}
 	l.rebuild = RebuildStatus{State: "running", Started: time.Now()}
 	opts.Index = l.dir

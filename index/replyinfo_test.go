@@ -168,7 +168,7 @@ func TestCorpusReplyInfo(t *testing.T) {
 	}
 	replies := 0
 	for _, f := range files {
-		r, _, fe := readReply(f)
+		r, _, fe := readReply(corpus, f)
 		if fe != nil {
 			continue
 		}

@@ -175,7 +175,7 @@ func TestEmptyQueryListsAll(t *testing.T) {
 	}
 	sections := 0
 	for _, f := range files {
-		r, _, fe := readReply(f)
+		r, _, fe := readReply(filepath.Join("..", "testdata", "replies"), f)
 		if fe != nil {
 			t.Fatal(fe)
 		}

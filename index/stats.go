@@ -47,6 +47,15 @@ type Stats struct {
 	// with (the government terms and any user dictionary); Synonyms the
 	// synonym groups the searches expand with. Both are short hashes.
 	Dictionary, Synonyms string
+	// UserDict names the user dictionary file the index was built with
+	// ("" for none); SynonymsFile where the synonyms came from ("" for
+	// the built-in groups alone).
+	UserDict, SynonymsFile string
+	// BuildKind is "full" or "incremental", and Changes what the last
+	// incremental run changed; empty for an index built before
+	// manifests were kept.
+	BuildKind string
+	Changes   *Changes
 }
 
 // dictionaryVersion identifies the government terms and a canonical user
@@ -100,6 +109,10 @@ func (ix *Index) Stats(ctx context.Context) (*Stats, error) {
 		FormatVersion: FormatVersion,
 		Variant:       ix.variant,
 		Synonyms:      ix.synonyms.Version(),
+		SynonymsFile:  ix.synonymsFrom,
+	}
+	if m := ix.manifest; m != nil {
+		st.UserDict, st.BuildKind, st.Changes = m.UserDict, m.Kind, m.Changes
 	}
 	if b, err := ix.bleve.GetInternal(buildInfoKey); err == nil && len(b) > 0 {
 		var info buildInfo

@@ -87,10 +87,15 @@ func (ix *Index) commit(b *bleve.Batch) error {
 
 // sectionIDs lists the bleve ids of a document's sections.
 func (ix *Index) sectionIDs(ctx context.Context, docID string) ([]string, error) {
+	return sectionIDsOf(ctx, ix.bleve, docID)
+}
+
+// sectionIDsOf lists the bleve ids of a document's sections in bi.
+func sectionIDsOf(ctx context.Context, bi bleve.Index, docID string) ([]string, error) {
 	tq := query.NewTermQuery(docID)
 	tq.SetField(fieldDocID)
 	sr := bleve.NewSearchRequestOptions(tq, MaxWindow, 0, false)
-	res, err := ix.bleve.SearchInContext(ctx, sr)
+	res, err := bi.SearchInContext(ctx, sr)
 	if err != nil {
 		return nil, err
 	}

@@ -64,11 +64,11 @@ func loadUserDict(path string) (string, error) {
 	return analyzer.ParseUserDict(path, f)
 }
 
-// loadSynonyms reads a synonyms file on top of the built-in groups ("" for
-// the built-in groups alone).
+// loadSynonyms reads a synonyms file on top of the built-in groups; for ""
+// it returns nil, which means those recorded with the index.
 func loadSynonyms(path string) (*index.Synonyms, error) {
 	if path == "" {
-		return index.DefaultSynonyms(), nil
+		return nil, nil
 	}
 	f, err := os.Open(path)
 	if err != nil {

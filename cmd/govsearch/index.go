@@ -1,23 +1,43 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
 	"time"
 
 	"github.com/govsearch/govsearch/index"
 )
 
 func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("index", "-src DIR -index DIR [flags]", stderr)
+	fs := newFlagSet("index", "-src DIR -index DIR [flags] | -status -index DIR", stderr)
 	src := fs.String("src", "", "folder of Markdown files to index (required)")
 	dir := fs.String("index", "", "index folder to build (required)")
 	userDict := fs.String("user-dict", "", "user dictionary: one word a line, optional frequency and part of speech")
+	synonyms := fs.String("synonyms", "", "synonyms file to record with the index (servers without -synonyms use it): one group a line, forms separated by commas")
+	incremental := fs.Bool("incremental", false, "re-read only files whose content changed since the index was built, add new ones, delete the documents of removed ones")
+	status := fs.Bool("status", false, "print what the index folder holds and was built from, and whether a build is running, then exit")
+	compare := fs.Bool("compare-jieba", false, "after building, cut the same files with raw jieba on as many workers and print both throughputs")
 	workers := fs.Int("workers", 0, "files read and parsed in parallel (0: one per core)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *status {
+		if *dir == "" || fs.NArg() > 0 {
+			fs.Usage()
+			return fmt.Errorf("%w: index -status needs -index and no arguments", errUsage)
+		}
+		st, err := index.Status(*dir)
+		if err != nil {
+			return err
+		}
+		printStatus(stdout, *dir, st)
+		return nil
 	}
 	if *src == "" || *dir == "" || fs.NArg() > 0 {
 		fs.Usage()
@@ -27,15 +47,52 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	sum, err := buildIndex(ctx, index.BuildOptions{Source: *src, Index: *dir, UserDict: dict, Workers: *workers}, stderr)
+	synText := ""
+	if *synonyms != "" {
+		// Read and checked here, so that a bad file is reported before
+		// any indexing; Build records the text.
+		if _, err := loadSynonyms(*synonyms); err != nil {
+			return err
+		}
+		b, err := os.ReadFile(*synonyms)
+		if err != nil {
+			return fmt.Errorf("synonyms: %w", err)
+		}
+		synText = string(b)
+	}
+	opts := index.BuildOptions{Source: *src, Index: *dir, UserDict: dict, UserDictFile: absOr(*userDict),
+		Synonyms: synText, SynonymsFile: absOr(*synonyms), Incremental: *incremental, Workers: *workers}
+	sum, err := buildIndex(ctx, opts, stderr)
 	if err != nil {
 		return err
 	}
 	printSummary(stdout, sum)
+	if *compare {
+		seg, err := index.MeasureSegmentation(ctx, *src, dict, *workers)
+		if err != nil {
+			return err
+		}
+		build := float64(sum.Bytes) / 1e6 / sum.Elapsed.Seconds()
+		fmt.Fprintf(stdout, "raw jieba: %d files, %.1f MB in %s (%.2f MB/s, %.0f docs/s) on %d workers\n",
+			seg.Files, float64(seg.Bytes)/1e6, seg.Elapsed.Round(time.Millisecond), seg.MBPerSecond(),
+			float64(seg.Files)/seg.Elapsed.Seconds(), cmp.Or(*workers, runtime.NumCPU()))
+		fmt.Fprintf(stdout, "indexing throughput / raw jieba throughput: %.2f\n", build/seg.MBPerSecond())
+	}
 	if len(sum.Skipped) > 0 {
 		return fmt.Errorf("%w: %d of %d files (listed above)", errSkipped, len(sum.Skipped), sum.Files)
 	}
 	return nil
+}
+
+// absOr makes a flag's file name absolute for the records ("" stays).
+func absOr(path string) string {
+	if path == "" {
+		return ""
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
 }
 
 // buildIndex runs index.Build with progress on stderr when it is a
@@ -57,15 +114,76 @@ func buildIndex(ctx context.Context, opts index.BuildOptions, stderr io.Writer) 
 }
 
 func printSummary(w io.Writer, s *index.BuildSummary) {
+	for _, name := range s.Stale {
+		fmt.Fprintf(w, "removed %s, left by an interrupted build\n", name)
+	}
+	if c := s.Changes; c != nil {
+		fmt.Fprintf(w, "incremental: %d added, %d changed, %d removed, %d unchanged\n", len(c.Added), len(c.Changed), len(c.Removed), c.Unchanged)
+		for _, l := range []struct {
+			sign string
+			ids  []string
+		}{{"+", c.Added}, {"~", c.Changed}, {"-", c.Removed}} {
+			for i, id := range l.ids {
+				if i == 20 {
+					fmt.Fprintf(w, "  %s … and %d more\n", l.sign, len(l.ids)-i)
+					break
+				}
+				fmt.Fprintf(w, "  %s %s\n", l.sign, id)
+			}
+		}
+		if c.Empty() {
+			fmt.Fprintf(w, "nothing changed: still serving %s\n", s.Path)
+			printSkipped(w, s)
+			return
+		}
+	}
 	mb := float64(s.Bytes) / 1e6
 	fmt.Fprintf(w, "indexed %d documents, %d sections, %.1f MB in %s (%.2f MB/s, %.0f docs/s)\n",
 		s.Documents, s.Sections, mb, s.Elapsed.Round(time.Millisecond), mb/s.Elapsed.Seconds(), float64(s.Documents)/s.Elapsed.Seconds())
 	fmt.Fprintf(w, "index: %s (%.1f MB on disk)\n", s.Path, float64(s.IndexBytes)/1e6)
+	if s.PeakRSS > 0 {
+		fmt.Fprintf(w, "peak memory (RSS): %.0f MB\n", float64(s.PeakRSS)/(1<<20))
+	}
+	printSkipped(w, s)
+}
+
+func printSkipped(w io.Writer, s *index.BuildSummary) {
 	if len(s.Skipped) > 0 {
 		fmt.Fprintf(w, "skipped %d of %d files:\n", len(s.Skipped), s.Files)
 		for _, e := range s.Skipped {
 			fmt.Fprintf(w, "  %v\n", e)
 		}
+	}
+}
+
+// printStatus prints what index -status reports.
+func printStatus(w io.Writer, dir string, st *index.FolderStatus) {
+	fmt.Fprintf(w, "index folder: %s\n", dir)
+	if st.Building {
+		fmt.Fprintf(w, "build running: %s\n", st.BuildingBy)
+	} else {
+		fmt.Fprintln(w, "build running: no")
+	}
+	if st.Current == "" {
+		fmt.Fprintln(w, "serving: nothing (build an index with govsearch index -src DIR -index DIR)")
+	} else {
+		fmt.Fprintf(w, "serving: %s (%.1f MB on disk)\n", st.Current, float64(st.Bytes)/1e6)
+	}
+	if m := st.Manifest; m != nil {
+		fmt.Fprintf(w, "built: %s, %s build, from %s\n", m.BuiltAt.Format(time.RFC3339), m.Kind, m.Source)
+		fmt.Fprintf(w, "documents: %d, sections: %d\n", st.Documents, st.Sections)
+		fmt.Fprintf(w, "format: %d, variant: %s\n", m.FormatVersion, m.Variant)
+		fmt.Fprintf(w, "dictionary: %s (user dictionary: %s)\n", m.Dictionary, cmp.Or(m.UserDict, "none"))
+		fmt.Fprintf(w, "synonyms: %s (%s)\n", m.Synonyms, cmp.Or(m.SynonymsFile, "built-in groups"))
+		if c := m.Changes; c != nil {
+			fmt.Fprintf(w, "last changes: %d added, %d changed, %d removed, %d unchanged\n", len(c.Added), len(c.Changed), len(c.Removed), c.Unchanged)
+		}
+	} else if st.Current != "" {
+		fmt.Fprintln(w, "manifest: none (built by an older govsearch; the next full build writes one)")
+	}
+	fmt.Fprintf(w, "generations: %s\n", strings.Join(st.Generations, ", "))
+	for _, name := range st.Stale {
+		fmt.Fprintf(w, "stale: %s (left by an interrupted build; the next build removes it)\n", name)
 	}
 }
 

@@ -35,7 +35,7 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	ix, err := index.OpenWith(*dir, index.OpenOptions{Synonyms: syn})
+	ix, err := index.OpenWith(*dir, index.OpenOptions{Synonyms: syn, SynonymsFile: absOr(*synonyms)})
 	if err != nil {
 		return err
 	}

@@ -30,7 +30,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	src := fs.String("src", "", "folder of Markdown files to index first when -index holds no index")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	userDict := fs.String("user-dict", "", "user dictionary for an index built by serve")
-	synonyms := fs.String("synonyms", "", "synonyms file to add to the built-in groups: one group a line, forms separated by commas")
+	synonyms := fs.String("synonyms", "", "synonyms file to add to the built-in groups: one group a line, forms separated by commas (default: those recorded with the index by govsearch index -synonyms)")
+	watch := fs.Duration("watch", 2*time.Second, "how often to check whether govsearch index swapped a new index into -index, and take it up; 0 to take one up only on SIGHUP or POST /v1/admin/reload")
 	corsOrigins := fs.String("cors-origins", "", "origins whose pages may call the API, comma-separated (* for any); none by default")
 	rateLimit := fs.Float64("rate-limit", 20, "requests a second one client (IP address) may make to /v1; 0 for no limit")
 	rateBurst := fs.Int("rate-burst", 40, "requests one client may make at once before -rate-limit applies")
@@ -69,19 +70,27 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	if *watch < 0 {
+		return fmt.Errorf("%w: -watch must be 0 or more", errUsage)
+	}
 	indexDir, err := prepareIndex(ctx, *dir, *src, dict, log, stderr)
 	if err != nil {
 		return err
 	}
-	srv, err := startServer(serverConfig{Index: indexDir, Addr: *addr, Logger: log, Synonyms: syn,
+	srv, err := startServer(serverConfig{Index: indexDir, Addr: *addr, Logger: log, Synonyms: syn, SynonymsFile: absOr(*synonyms),
 		API: api.Options{CORSOrigins: origins, RateLimit: *rateLimit, RateBurst: *rateBurst, AdminToken: *adminToken,
-			Build: index.BuildOptions{Source: *src, UserDict: dict}}})
+			Build: index.BuildOptions{Source: *src, UserDict: dict, UserDictFile: absOr(*userDict)}}})
 	if err != nil {
 		return err
 	}
 	log.Info("serving", "addr", "http://"+srv.Addr(), "index", srv.ix.Path())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve() }()
+	if *watch > 0 {
+		watchCtx, stopWatch := context.WithCancel(ctx)
+		defer stopWatch()
+		go srv.ix.Watch(watchCtx, *watch, func(msg string, args ...any) { log.Info(msg, args...) })
+	}
 	// SIGHUP takes up a newly built index (govsearch index into the same
 	// folder) without a restart.
 	hup := make(chan os.Signal, 1)
@@ -183,7 +192,9 @@ type serverConfig struct {
 	Index    string
 	Addr     string
 	Logger   *slog.Logger
-	Synonyms *index.Synonyms // nil: the built-in groups
+	Synonyms *index.Synonyms // nil: those recorded with the index
+	// SynonymsFile names where Synonyms came from.
+	SynonymsFile string
 	// API configures the handler; its Logger is Logger.
 	API api.Options
 }
@@ -198,7 +209,7 @@ type server struct {
 // startServer opens the index and listens at once, so that a busy port is
 // an error here and not in a goroutine later.
 func startServer(cfg serverConfig) (*server, error) {
-	ix, err := index.OpenLive(cfg.Index, index.OpenOptions{Synonyms: cfg.Synonyms})
+	ix, err := index.OpenLive(cfg.Index, index.OpenOptions{Synonyms: cfg.Synonyms, SynonymsFile: cfg.SynonymsFile})
 	if err != nil {
 		return nil, err
 	}
