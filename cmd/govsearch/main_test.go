@@ -628,7 +628,7 @@ func TestBinaryDurabilityAndSIGHUP(t *testing.T) {
 		t.Fatalf("index: %v\n%s", err, out)
 	}
 	start := func() (*exec.Cmd, string, <-chan error) {
-		cmd := exec.Command(bin, "serve", "-addr", "127.0.0.1:0", "-index", ix)
+		cmd := exec.Command(bin, "serve", "-addr", "127.0.0.1:0", "-index", ix, "-watch", "0") // SIGHUP alone swaps
 		cmd.Env = append(os.Environ(), "GOVSEARCH_ADMIN_TOKEN=s3cret")
 		logs := &lockedBuffer{}
 		cmd.Stderr = logs
