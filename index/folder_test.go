@@ -158,3 +158,46 @@ func TestIncrementalWhileServedAndWatched(t *testing.T) {
 		t.Errorf("rebuild while a build runs: %v", err)
 	}
 }
+
+// A rebuild started by a server that was given no dictionary or synonyms
+// keeps those the served index was built with.
+func TestServerRebuildKeepsDictionaryAndSynonyms(t *testing.T) {
+	ctx := context.Background()
+	src := copySample(t)
+	dir := filepath.Join(t.TempDir(), "index")
+	opts := BuildOptions{Source: src, Index: dir, UserDict: "量子纠缠通信 100 n\n", UserDictFile: "words.txt", Synonyms: "量子,quantum\n", SynonymsFile: "syn.txt"}
+	if _, err := Build(ctx, opts); err != nil {
+		t.Fatal(err)
+	}
+	before, err := ReadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live, err := OpenLive(dir, OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Close()
+	if err := live.StartRebuild(BuildOptions{Source: src}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(time.Minute); live.Rebuild().State == "running" && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if st := live.Rebuild(); st.State != "done" {
+		t.Fatalf("rebuild: %+v", st)
+	}
+	after, err := ReadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.BuiltAt.Equal(before.BuiltAt) || after.Dictionary != before.Dictionary || after.Synonyms != before.Synonyms ||
+		after.UserDict != "words.txt" || after.SynonymsFile != "syn.txt" {
+		t.Errorf("before %+v\nafter %+v", before, after)
+	}
+	// So the same files are accepted by an incremental run.
+	opts.Incremental = true
+	if _, err := Build(ctx, opts); err != nil {
+		t.Errorf("incremental after the server's rebuild: %v", err)
+	}
+}

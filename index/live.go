@@ -5,8 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/blevesearch/bleve/v2/mapping"
+
+	"github.com/govsearch/govsearch/analyzer"
 )
 
 // Live serves searches from whichever index is current and takes up a
@@ -214,6 +220,7 @@ func (l *Live) StartRebuild(opts BuildOptions, log func(string, ...any)) error {
 	}
 	l.rebuild = RebuildStatus{State: "running", Started: time.Now()}
 	opts.Index = l.dir
+	l.keepAnalysis(&opts)
 	opts.Progress = func(done, total int) {
 		l.rebuildMu.Lock()
 		l.rebuild.FilesDone, l.rebuild.Files = done, total
@@ -240,6 +247,33 @@ func (l *Live) StartRebuild(opts BuildOptions, log func(string, ...any)) error {
 		}
 	}()
 	return nil
+}
+
+// keepAnalysis fills in the user dictionary and synonyms the served index
+// was built with where opts has none, so that a rebuild started by a
+// server that was not given them keeps them (and a later incremental run
+// with the same files is not refused).
+func (l *Live) keepAnalysis(opts *BuildOptions) {
+	r := l.acquire()
+	defer l.release(r)
+	if opts.UserDict == "" {
+		if m, ok := r.ix.bleve.Mapping().(*mapping.IndexMappingImpl); ok {
+			if dict, ok := m.CustomAnalysis.Tokenizers[indexTokenizer][analyzer.UserDictKey].(string); ok {
+				opts.UserDict = dict
+				if r.ix.manifest != nil {
+					opts.UserDictFile = r.ix.manifest.UserDict
+				}
+			}
+		}
+	}
+	if opts.Synonyms == "" {
+		if b, err := os.ReadFile(filepath.Join(r.ix.path, synonymsFile)); err == nil {
+			opts.Synonyms = string(b)
+			if r.ix.manifest != nil {
+				opts.SynonymsFile = r.ix.manifest.SynonymsFile
+			}
+		}
+	}
 }
 
 // Rebuild reports on the last rebuild.

@@ -5,9 +5,10 @@
 //
 // Usage:
 //
-//	govsearch index   -src DIR -index DIR [-user-dict FILE] [-workers N]
+//	govsearch index   -src DIR -index DIR [-incremental] [-user-dict FILE] [-synonyms FILE] [-workers N] [-compare-jieba]
+//	govsearch index   -status -index DIR
 //	govsearch search  -index DIR [-n 10] [-from 0] [-json] [-synonyms FILE] QUERY
-//	govsearch serve   [-index DIR] [-src DIR] [-addr 127.0.0.1:8080] [-user-dict FILE] [-synonyms FILE]
+//	govsearch serve   [-index DIR] [-src DIR] [-addr 127.0.0.1:8080] [-user-dict FILE] [-synonyms FILE] [-watch 2s]
 //	                  [-cors-origins URL,...] [-rate-limit 20] [-rate-burst 40] [-log-format text|json]
 //	govsearch analyze [-user-dict FILE] TEXT
 //	govsearch eval    -src DIR -queries FILE [-variants govsearch,jieba,cjk] [-runs 1] [-work DIR]
@@ -18,7 +19,15 @@
 // It builds a new generation beside the one being served and swaps it in
 // only when complete, so a failed or interrupted run leaves the previous
 // index untouched. It prints progress on a terminal and a summary at the
-// end, and exits 1 when any file was skipped (after indexing the rest).
+// end (with the peak memory), and exits 1 when any file was skipped (after
+// indexing the rest). -incremental re-reads only the files whose content
+// hash differs from the manifest kept with the index, adds new ones and
+// deletes the documents of removed ones; it refuses when the dictionary,
+// synonyms or index format changed. One run at a time may build a folder;
+// a run removes what interrupted ones left. -status prints what a folder
+// serves and was built from, and whether a build is running.
+// -compare-jieba also cuts the same files with raw jieba and prints both
+// throughputs. -synonyms records synonym groups with the index.
 //
 // search prints ranked sections for QUERY: title, heading, date, score and
 // a snippet with the matches marked; -json prints the HTTP API's JSON.
@@ -32,7 +41,9 @@
 // index at -index it builds one first. Each client (IP address) may make
 // -rate-limit requests a second to /v1, in bursts of -rate-burst; pages
 // from -cors-origins may call it from browsers; logs go to stderr as text
-// or JSON (-log-format).
+// or JSON (-log-format). It takes up an index that govsearch index swapped
+// into -index on its own (checking every -watch), on SIGHUP and on POST
+// /v1/admin/reload, without failing a request.
 // Without -index and -src it serves the sample of real replies built into
 // the binary, indexed into the cache folder on first start.
 //
