@@ -1,5 +1,6 @@
-// Package api is govsearch's HTTP interface: a versioned JSON API under /v1
-// and health probes, built on go-chi. Handlers are thin — parse, validate,
+// Package api is govsearch's HTTP interface: a versioned JSON API under /v1,
+// health probes, and the pages and widget people use (pages.go), built on
+// go-chi. Handlers are thin — parse, validate,
 // one call to the Searcher, write — and every error leaves through
 // writeError, which maps domain errors to status codes in one table.
 package api
@@ -73,6 +74,7 @@ func NewHandler(s Searcher, opts Options) http.Handler {
 	})
 
 	r := chi.NewRouter()
+	r.Use(middleware.GetHead)
 	r.Use(middleware.RequestID)
 	r.Use(requestIDHeader)
 	r.Use(h.recoverer)
@@ -80,7 +82,7 @@ func NewHandler(s Searcher, opts Options) http.Handler {
 	r.Use(h.logRequests)
 	r.Use(cors(opts.CORSOrigins))
 	r.Use(limitBody)
-	r.Use(middleware.Compress(5, "application/json"))
+	r.Use(middleware.Compress(5, "application/json", "text/html", "text/javascript"))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, errorf(http.StatusNotFound, "not_found", "no route for %s", r.URL.Path))
 	})
@@ -99,10 +101,18 @@ func NewHandler(s Searcher, opts Options) http.Handler {
 	r.Get("/readyz", h.readyz)
 	r.Method(http.MethodGet, "/metrics", h.metrics.handler())
 	r.Get("/openapi.json", h.openapi)
+	// One limit per client across the API and the pages, which search too.
+	limit := func(next http.Handler) http.Handler { return next }
+	if opts.RateLimit > 0 {
+		limit = newRateLimiter(opts.RateLimit, opts.RateBurst).middleware
+	}
+	// The pages for people (see pages.go) and the widget newsrooms embed.
+	r.Get("/widget.js", h.widget)
+	r.With(limit).Get("/", h.searchPage)
+	r.With(limit).Get("/d/*", h.documentPage)
+	r.Get("/embed", h.embedPage)
 	r.Route("/v1", func(r chi.Router) {
-		if opts.RateLimit > 0 {
-			r.Use(newRateLimiter(opts.RateLimit, opts.RateBurst).middleware)
-		}
+		r.Use(limit)
 		r.Get("/search", h.search)
 		r.Get("/suggest", h.suggest)
 		r.Get("/documents/{doc_id}", h.document)

@@ -76,7 +76,11 @@ func (h *handlers) document(w http.ResponseWriter, r *http.Request) {
 // they may hold slashes, which clients send escaped as %2F; path tricks
 // (.., absolute paths, backslashes, NUL) are refused outright.
 func docIDParam(r *http.Request) (string, error) {
-	raw := chi.URLParam(r, "doc_id")
+	return parseDocID(chi.URLParam(r, "doc_id"))
+}
+
+// parseDocID unescapes and checks a doc_id from a URL path.
+func parseDocID(raw string) (string, error) {
 	id, err := url.PathUnescape(raw)
 	if err != nil {
 		return "", badParam("doc_id", "is not a valid escaped path segment")

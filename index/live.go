@@ -180,6 +180,13 @@ func (l *Live) Related(ctx context.Context, docID string) (*Related, error) {
 	return r.ix.Related(ctx, docID)
 }
 
+// Highlighter plans q on the current index for marking whole texts.
+func (l *Live) Highlighter(q string) *Highlighter {
+	r := l.acquire()
+	defer l.release(r)
+	return r.ix.Highlighter(q)
+}
+
 // Put adds or replaces a document in the current index.
 func (l *Live) Put(ctx context.Context, reply *Reply) (bool, error) {
 	r := l.acquire()
