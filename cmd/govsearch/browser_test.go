@@ -162,7 +162,8 @@ func TestBrowserWidget(t *testing.T) {
 	host := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprintf(w, `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>新闻网</title>
-<style>body{font-family:sans-serif;margin:2rem} input{background:red!important} mark{background:black}</style></head>
+<style>body{font-family:sans-serif;margin:2rem} input{background:red!important} mark{background:black}
+govsearch-box{--govsearch-accent:rgb(0, 100, 0)} govsearch-box::part(result){border-top-color:rgb(0, 0, 255)}</style></head>
 <body><h1>新闻网：政府答复</h1>
 <script src="%s/widget.js" defer></script>
 <govsearch-box endpoint="%s" placeholder="搜索政府答复"></govsearch-box></body></html>`, govsearch, govsearch)
@@ -239,6 +240,17 @@ func TestBrowserWidget(t *testing.T) {
 	}
 	if n := eval[int](t, ctx, shadow+`.querySelectorAll(".chip").length`); n == 0 {
 		t.Error("no facet chips")
+	}
+	// Themed by the host's custom property and ::part; the host's own
+	// rules (mark{background:black}) stay out.
+	for js, want := range map[string]string{
+		`getComputedStyle(` + shadow + `.querySelector("button.go")).backgroundColor`:      "rgb(0, 100, 0)",
+		`getComputedStyle(` + shadow + `.querySelector("li.result")).borderTopColor`:       "rgb(0, 0, 255)",
+		`getComputedStyle(` + shadow + `.querySelector("li.result mark")).backgroundColor`: "rgb(255, 229, 138)",
+	} {
+		if got := eval[string](t, ctx, js); got != want {
+			t.Errorf("%s = %q, want %q", js, got, want)
+		}
 	}
 	screenshot(t, ctx, "widget.png")
 
