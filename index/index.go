@@ -55,6 +55,8 @@ type Index struct {
 	// facets caches every document's facet values (see docFacets).
 	facetsMu sync.Mutex
 	facets   map[string]docFacetValues
+	// results caches search results (see resultCache).
+	results *resultCache
 	// writeMu serializes Put and Delete.
 	writeMu sync.Mutex
 	// suggest caches the candidates of Suggest.
@@ -106,7 +108,8 @@ func OpenWith(dir string, opts OpenOptions) (*Index, error) {
 		bi.Close()
 		return nil, fmt.Errorf("open index %s: unknown variant %q", path, variant)
 	}
-	ix := &Index{bleve: bi, analyzer: an, path: path, variant: variant, synonyms: opts.Synonyms, synonymsFrom: opts.SynonymsFile}
+	ix := &Index{bleve: bi, analyzer: an, path: path, variant: variant, synonyms: opts.Synonyms, synonymsFrom: opts.SynonymsFile,
+		results: newResultCache(resultCacheSize)}
 	if m, err := readManifest(path); err == nil {
 		m.Documents = nil
 		ix.manifest = m

@@ -97,6 +97,8 @@ type SearchResult struct {
 	// Facets holds the counts asked for, by facet name, the most frequent
 	// value first; counts are of sections, or documents when collapsed.
 	Facets map[string][]FacetCount
+	// Cached says the result came from the index's result cache.
+	Cached bool
 }
 
 // FacetCount is how many matches have one value of a facet.
@@ -143,6 +145,24 @@ func (ix *Index) Search(ctx context.Context, req SearchRequest) (*SearchResult, 
 	if req.From < 0 || req.From+req.Size > MaxWindow {
 		return nil, fmt.Errorf("%w: from + size must be at most %d", ErrBadQuery, MaxWindow)
 	}
+	// A result is shared by every caller that asks the same: callers
+	// must not change it (the API only reads).
+	key := cacheKey(req)
+	if res, ok := ix.results.get(key); ok {
+		cached := *res
+		cached.Took, cached.Cached = time.Since(start), true
+		return &cached, nil
+	}
+	res, err := ix.search(ctx, req, start)
+	if err != nil {
+		return nil, err
+	}
+	ix.results.put(key, res)
+	return res, nil
+}
+
+// search runs a search on the index itself.
+func (ix *Index) search(ctx context.Context, req SearchRequest, start time.Time) (*SearchResult, error) {
 	p := &plan{query: query.NewMatchAllQuery()}
 	if strings.TrimSpace(req.Query) != "" {
 		var err error

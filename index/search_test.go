@@ -44,6 +44,12 @@ func TestMain(m *testing.M) {
 		ix.Close()
 		os.RemoveAll(filepath.Dir(ix.Path()))
 	}
+	if benchDir != "" {
+		if ix, err := benchIndex(); err == nil {
+			ix.Close()
+		}
+		os.RemoveAll(benchDir)
+	}
 	os.Exit(code)
 }
 

@@ -82,6 +82,7 @@ func (ix *Index) commit(b *bleve.Batch) error {
 	ix.suggestMu.Lock()
 	ix.suggest = nil
 	ix.suggestMu.Unlock()
+	ix.results.clear()
 	return nil
 }
 
