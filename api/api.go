@@ -149,13 +149,28 @@ func (h *handlers) healthz(w http.ResponseWriter, r *http.Request) {
 func (h *handlers) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if _, err := h.s.Search(ctx, index.SearchRequest{Size: 1}); err != nil {
+	probe := func(ctx context.Context) error {
+		_, err := h.s.Search(ctx, index.SearchRequest{Size: 1})
+		return err
+	}
+	if rd, ok := h.s.(Readier); ok {
+		probe = rd.Ready // past any result cache
+	}
+	if err := probe(ctx); err != nil {
 		h.log.Warn("not ready", "request_id", middleware.GetReqID(r.Context()), "err", err)
 		writeJSON(w, http.StatusServiceUnavailable, errorBody("not_ready", "the index does not answer"))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
+
+// Readier is a Searcher that can say whether its index answers without
+// the help of a result cache; /readyz uses it when the Searcher has it.
+type Readier interface {
+	Ready(ctx context.Context) error
+}
+
+var _ Readier = (*index.Live)(nil)
 
 // requestID is the request's id, for logs.
 func requestID(r *http.Request) string { return middleware.GetReqID(r.Context()) }

@@ -18,7 +18,12 @@ func TestResultCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ix.Close()
+	closed := false
+	defer func() {
+		if !closed {
+			ix.Close()
+		}
+	}()
 	first, err := ix.Search(ctx, SearchRequest{Query: "弹性产能", Collapse: true, Facets: []string{FacetTags}})
 	if err != nil || first.Cached || first.Total == 0 {
 		t.Fatalf("first search: %+v %v", first, err)
@@ -69,6 +74,17 @@ func TestResultCache(t *testing.T) {
 	if err != nil || after.Cached || after.Total == 0 {
 		t.Errorf("after a put: cached %v, total %d, %v", after != nil && after.Cached, after.Total, err)
 	}
+	// Readiness looks past the cache: a closed index is not ready, though
+	// the cache still holds its answers.
+	if err := ix.Ready(ctx); err != nil {
+		t.Errorf("open index not ready: %v", err)
+	}
+	ix.Close()
+	closed = true
+	if err := ix.Ready(ctx); err == nil {
+		t.Error("a closed index says it is ready")
+	}
+
 	// Bounded: the oldest entries go.
 	c := newResultCache(3)
 	for i := range 5 {

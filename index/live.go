@@ -152,6 +152,13 @@ func (l *Live) Search(ctx context.Context, req SearchRequest) (*SearchResult, er
 	return r.ix.Search(ctx, req)
 }
 
+// Ready checks that the current index answers a search.
+func (l *Live) Ready(ctx context.Context) error {
+	r := l.acquire()
+	defer l.release(r)
+	return r.ix.Ready(ctx)
+}
+
 // Document returns a document from the current index.
 func (l *Live) Document(ctx context.Context, docID string) (*Reply, error) {
 	r := l.acquire()

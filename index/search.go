@@ -161,6 +161,13 @@ func (ix *Index) Search(ctx context.Context, req SearchRequest) (*SearchResult, 
 	return res, nil
 }
 
+// Ready checks that the index answers a search, past the result cache:
+// what a readiness probe needs to know.
+func (ix *Index) Ready(ctx context.Context) error {
+	_, err := ix.search(ctx, SearchRequest{Size: 1}, time.Now())
+	return err
+}
+
 // search runs a search on the index itself.
 func (ix *Index) search(ctx context.Context, req SearchRequest, start time.Time) (*SearchResult, error) {
 	p := &plan{query: query.NewMatchAllQuery()}
