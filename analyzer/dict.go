@@ -152,27 +152,40 @@ func writeDicts(dir, userDict string) (dictFiles, error) {
 		return files, fmt.Errorf("create dictionary folder: %w", err)
 	}
 	for i, name := range []string{"jieba.dict.utf8", "hmm_model.utf8", "", "idf.utf8", "stop_words.utf8"} {
+		// A file is named by a hash of what it is made from, so that a
+		// start with the files in the cache finds them without unpacking
+		// and normalizing 20 MB of dictionaries first.
 		var content []byte
+		var gz []byte
+		normalize := name == "jieba.dict.utf8" || name == "idf.utf8"
+		var key [32]byte
 		if name == "" {
 			name = "user.dict.utf8"
 			content = []byte(mustParse(GovTerms()) + userDict)
+			key = sha256.Sum256(content)
 		} else {
-			gz, err := dictFS.ReadFile("dict/" + name + ".gz")
-			if err != nil {
+			var err error
+			if gz, err = dictFS.ReadFile("dict/" + name + ".gz"); err != nil {
 				return files, err
 			}
+			h := sha256.New()
+			fmt.Fprintf(h, "%s normalized=%t v%d\n", name, normalize, normalizeVersion)
+			h.Write(gz)
+			h.Sum(key[:0])
+		}
+		path := filepath.Join(dir, hex.EncodeToString(key[:8])+"-"+name)
+		files[i] = path
+		if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
+			continue // written whole: files appear by rename
+		}
+		if content == nil {
+			var err error
 			if content, err = gunzip(gz); err != nil {
 				return files, fmt.Errorf("unpack %s: %w", name, err)
 			}
-			if name == "jieba.dict.utf8" || name == "idf.utf8" {
+			if normalize {
 				content = normalizeDict(content)
 			}
-		}
-		sum := sha256.Sum256(content)
-		path := filepath.Join(dir, hex.EncodeToString(sum[:8])+"-"+name)
-		files[i] = path
-		if st, err := os.Stat(path); err == nil && st.Size() == int64(len(content)) {
-			continue
 		}
 		tmp, err := os.CreateTemp(dir, name+".tmp*")
 		if err != nil {
@@ -207,6 +220,10 @@ func gunzip(b []byte) ([]byte, error) {
 	}
 	return io.ReadAll(zr)
 }
+
+// normalizeVersion names the normalization dictionaries are cached with;
+// change it when Normalize changes, so that caches are written again.
+const normalizeVersion = 1
 
 // normalizeDict rewrites the first field of every line of a jieba
 // dictionary to its normalized form: govsearch cuts normalized text, so a
