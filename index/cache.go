@@ -18,24 +18,35 @@ import (
 // them stay well under 50 MB.
 const resultCacheSize = 4096
 
-// resultCache is a least-recently-used cache of search results, keyed by
-// the normalized request. It belongs to one open index, so a swapped-in
-// index starts empty, and writes (Put, Delete) clear it.
-type resultCache struct {
+// suggestCacheSize bounds the completions an index remembers: Suggest
+// scans every title and heading for the prefix (a quarter of a
+// millisecond on the shared corpus), and the widget asks at every
+// keystroke.
+const suggestCacheSize = 4096
+
+// lru is a least-recently-used cache. The caches of search results (keyed
+// by the normalized request) and of suggestions belong to one open index,
+// so a swapped-in index starts empty, and writes (Put, Delete) clear them.
+type lru[V any] struct {
 	mu    sync.Mutex
 	max   int
-	order *list.List // of *cacheEntry, most recent first
+	order *list.List // of *cacheEntry[V], most recent first
 	byKey map[string]*list.Element
 }
 
-type cacheEntry struct {
+type cacheEntry[V any] struct {
 	key string
-	res *SearchResult
+	val V
 }
 
-func newResultCache(max int) *resultCache {
-	return &resultCache{max: max, order: list.New(), byKey: map[string]*list.Element{}}
+func newLRU[V any](max int) *lru[V] {
+	return &lru[V]{max: max, order: list.New(), byKey: map[string]*list.Element{}}
 }
+
+// resultCache caches search results.
+type resultCache = lru[*SearchResult]
+
+func newResultCache(max int) *resultCache { return newLRU[*SearchResult](max) }
 
 // cacheKey is what decides a search's result: the query normalized
 // (full-width, traditional and case folded, spaces collapsed; quotes and
@@ -53,41 +64,42 @@ func cacheKey(req SearchRequest) string {
 		req.Since.Unix(), req.Until.Unix(), req.Sort, req.Collapse, sorted(req.Facets))
 }
 
-func (c *resultCache) get(key string) (*SearchResult, bool) {
+func (c *lru[V]) get(key string) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.byKey[key]
 	if !ok {
-		return nil, false
+		var zero V
+		return zero, false
 	}
 	c.order.MoveToFront(e)
-	return e.Value.(*cacheEntry).res, true
+	return e.Value.(*cacheEntry[V]).val, true
 }
 
-func (c *resultCache) put(key string, res *SearchResult) {
+func (c *lru[V]) put(key string, val V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.byKey[key]; ok {
-		e.Value.(*cacheEntry).res = res
+		e.Value.(*cacheEntry[V]).val = val
 		c.order.MoveToFront(e)
 		return
 	}
-	c.byKey[key] = c.order.PushFront(&cacheEntry{key, res})
+	c.byKey[key] = c.order.PushFront(&cacheEntry[V]{key, val})
 	for c.order.Len() > c.max {
 		last := c.order.Back()
 		c.order.Remove(last)
-		delete(c.byKey, last.Value.(*cacheEntry).key)
+		delete(c.byKey, last.Value.(*cacheEntry[V]).key)
 	}
 }
 
-func (c *resultCache) clear() {
+func (c *lru[V]) clear() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.order.Init()
 	clear(c.byKey)
 }
 
-func (c *resultCache) len() int {
+func (c *lru[V]) len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.order.Len()

@@ -55,7 +55,10 @@ func TestResultCache(t *testing.T) {
 			t.Errorf("%+v: answered from the cache of another request (%v)", req, err)
 		}
 	}
-	// A write clears it: the new document is found at once.
+	// A write clears it: the new document is found, and suggested, at once.
+	if got, _ := ix.Suggest(ctx, "钛合", 10); len(got) != 0 {
+		t.Fatalf("钛合 suggested before the put: %v", got)
+	}
 	before, _ := ix.Search(ctx, SearchRequest{Query: "钛合金"})
 	if before.Total != 0 {
 		t.Fatalf("钛合金 before the put: %d", before.Total)
@@ -73,6 +76,9 @@ func TestResultCache(t *testing.T) {
 	after, err := ix.Search(ctx, SearchRequest{Query: "钛合金"})
 	if err != nil || after.Cached || after.Total == 0 {
 		t.Errorf("after a put: cached %v, total %d, %v", after != nil && after.Cached, after.Total, err)
+	}
+	if got, _ := ix.Suggest(ctx, "钛合", 10); len(got) == 0 {
+		t.Error("钛合 not suggested after the put: a stale cached answer")
 	}
 	// Readiness looks past the cache: a closed index is not ready, though
 	// the cache still holds its answers.

@@ -55,8 +55,9 @@ type Index struct {
 	// facets caches every document's facet values (see docFacets).
 	facetsMu sync.Mutex
 	facets   map[string]docFacetValues
-	// results caches search results (see resultCache).
-	results *resultCache
+	// results caches search results, suggested suggestions (see lru).
+	results   *resultCache
+	suggested *lru[[]Suggestion]
 	// writeMu serializes Put and Delete.
 	writeMu sync.Mutex
 	// suggest caches the candidates of Suggest.
@@ -109,7 +110,7 @@ func OpenWith(dir string, opts OpenOptions) (*Index, error) {
 		return nil, fmt.Errorf("open index %s: unknown variant %q", path, variant)
 	}
 	ix := &Index{bleve: bi, analyzer: an, path: path, variant: variant, synonyms: opts.Synonyms, synonymsFrom: opts.SynonymsFile,
-		results: newResultCache(resultCacheSize)}
+		results: newResultCache(resultCacheSize), suggested: newLRU[[]Suggestion](suggestCacheSize)}
 	if m, err := readManifest(path); err == nil {
 		m.Documents = nil
 		ix.manifest = m

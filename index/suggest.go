@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -60,10 +61,25 @@ type suggestions struct {
 // titles and headings that hold it, those that start with it first.
 func (ix *Index) Suggest(ctx context.Context, prefix string, n int) ([]Suggestion, error) {
 	q := strings.TrimSpace(analyzer.NormalizeString(prefix))
-	out := []Suggestion{}
 	if q == "" || n <= 0 {
+		return []Suggestion{}, nil
+	}
+	// Callers share a cached answer and must not change it.
+	key := strconv.Itoa(n) + "|" + q
+	if out, ok := ix.suggested.get(key); ok {
 		return out, nil
 	}
+	out, err := ix.complete(ctx, q, n)
+	if err != nil {
+		return nil, err
+	}
+	ix.suggested.put(key, out)
+	return out, nil
+}
+
+// complete completes the normalized prefix q from the index.
+func (ix *Index) complete(ctx context.Context, q string, n int) ([]Suggestion, error) {
+	out := []Suggestion{}
 	s, err := ix.suggestions(ctx)
 	if err != nil {
 		return nil, err

@@ -83,6 +83,7 @@ func (ix *Index) commit(b *bleve.Batch) error {
 	ix.suggest = nil
 	ix.suggestMu.Unlock()
 	ix.results.clear()
+	ix.suggested.clear()
 	return nil
 }
 
