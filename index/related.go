@@ -67,13 +67,9 @@ func (ix *Index) Related(ctx context.Context, docID string) (*Related, error) {
 	self.SetField(fieldDocID)
 	q := query.NewBooleanQuery([]query.Query{dq}, nil, []query.Query{self})
 	p := &plan{query: q, words: out.Keywords}
-	perDoc, err := ix.sectionsPerDoc(ctx, q)
-	if err != nil {
-		return nil, fmt.Errorf("related to %q: %w", docID, err)
-	}
 	res := &SearchResult{}
-	if err := ix.collapsed(ctx, q, p, SearchRequest{Size: RelatedSize, Collapse: true}, perDoc, res); err != nil {
-		return nil, err
+	if _, err := ix.collapsed(ctx, q, p, SearchRequest{Size: RelatedSize, Collapse: true}, res); err != nil {
+		return nil, fmt.Errorf("related to %q: %w", docID, err)
 	}
 	out.Hits = append(out.Hits, res.Hits...)
 	return out, nil

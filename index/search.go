@@ -180,16 +180,11 @@ func (ix *Index) search(ctx context.Context, req SearchRequest, start time.Time)
 	q := withFilters(p.query, req)
 	out := &SearchResult{Query: req.Query}
 	// Collapsing and facets both start from how many sections of each
-	// document match.
+	// document match, counted by the same pass that finds the hits.
 	var perDoc map[string]int
-	if req.Collapse || len(req.Facets) > 0 {
-		var err error
-		if perDoc, err = ix.sectionsPerDoc(ctx, q); err != nil {
-			return nil, fmt.Errorf("search %q: %w", req.Query, err)
-		}
-	}
 	if req.Collapse {
-		if err := ix.collapsed(ctx, q, p, req, perDoc, out); err != nil {
+		var err error
+		if perDoc, err = ix.collapsed(ctx, q, p, req, out); err != nil {
 			return nil, err
 		}
 	} else {
@@ -199,11 +194,15 @@ func (ix *Index) search(ctx context.Context, req SearchRequest, start time.Time)
 		// finds its marks in the stored text (see markSpans).
 		sr.IncludeLocations = ix.variant != VariantGovsearch
 		sr.SortByCustom(sortOrder(req.Sort, false))
+		if len(req.Facets) > 0 {
+			countDocs(sr)
+		}
 		res, err := ix.bleve.SearchInContext(ctx, sr)
 		if err != nil {
 			return nil, fmt.Errorf("search %q: %w", req.Query, err)
 		}
 		out.Total = res.Total
+		perDoc = docCounts(res)
 		for _, m := range res.Hits {
 			out.Hits = append(out.Hits, ix.hit(m, p))
 		}
@@ -334,28 +333,33 @@ func markAll(text string, spans []span) string {
 	return markHTML(text, 0, len(text), mergeSpans(spans, len(text)))
 }
 
-// sectionsPerDoc counts the matching sections of each matching document.
-func (ix *Index) sectionsPerDoc(ctx context.Context, q query.Query) (map[string]int, error) {
-	sr := bleve.NewSearchRequestOptions(q, 0, 0, false)
+// countDocs asks a search to count the matching sections of each
+// matching document (a facet on doc_id over every match), alongside its
+// hits: one pass over the matches instead of two.
+func countDocs(sr *bleve.SearchRequest) {
 	sr.AddFacet(fieldDocID, bleve.NewFacetRequest(fieldDocID, math.MaxInt32))
-	res, err := ix.bleve.SearchInContext(ctx, sr)
-	if err != nil {
-		return nil, err
+}
+
+// docCounts reads what countDocs asked for; nil when it was not.
+func docCounts(res *bleve.SearchResult) map[string]int {
+	f := res.Facets[fieldDocID]
+	if f == nil {
+		return nil
 	}
 	out := map[string]int{}
-	if f := res.Facets[fieldDocID]; f != nil && f.Terms != nil {
+	if f.Terms != nil {
 		for _, t := range f.Terms.Terms() {
 			out[t.Term] = t.Count
 		}
 	}
-	return out, nil
+	return out
 }
+
 
 // collapsed fills out with one page of documents, each as its best section
 // in the request's order: it reads section ids in that order, in a window
 // that grows until the page is full, then fetches the page's sections.
-func (ix *Index) collapsed(ctx context.Context, q query.Query, p *plan, req SearchRequest, perDoc map[string]int, out *SearchResult) error {
-	out.Total = uint64(len(perDoc))
+func (ix *Index) collapsed(ctx context.Context, q query.Query, p *plan, req SearchRequest, out *SearchResult) (perDoc map[string]int, err error) {
 	want := req.From + req.Size
 	type first struct {
 		id    string
@@ -365,9 +369,16 @@ func (ix *Index) collapsed(ctx context.Context, q query.Query, p *plan, req Sear
 	for window := max(4*want, 50); ; window *= 4 {
 		sr := bleve.NewSearchRequestOptions(q, window, 0, false)
 		sr.SortByCustom(sortOrder(req.Sort, true))
+		if perDoc == nil {
+			countDocs(sr) // the first pass counts every match
+		}
 		res, err := ix.bleve.SearchInContext(ctx, sr)
 		if err != nil {
-			return fmt.Errorf("search %q: %w", req.Query, err)
+			return nil, fmt.Errorf("search %q: %w", req.Query, err)
+		}
+		if perDoc == nil {
+			perDoc = docCounts(res)
+			out.Total = uint64(len(perDoc))
 		}
 		seen := map[string]bool{}
 		firsts = firsts[:0]
@@ -387,7 +398,7 @@ func (ix *Index) collapsed(ctx context.Context, q query.Query, p *plan, req Sear
 		}
 	}
 	if req.From >= len(firsts) {
-		return nil
+		return perDoc, nil
 	}
 	page := firsts[req.From:]
 	ids := make([]string, len(page))
@@ -401,7 +412,7 @@ func (ix *Index) collapsed(ctx context.Context, q query.Query, p *plan, req Sear
 	sr.IncludeLocations = ix.variant != VariantGovsearch
 	res, err := ix.bleve.SearchInContext(ctx, sr)
 	if err != nil {
-		return fmt.Errorf("search %q: %w", req.Query, err)
+		return nil, fmt.Errorf("search %q: %w", req.Query, err)
 	}
 	byID := map[string]*search.DocumentMatch{}
 	for _, m := range res.Hits {
@@ -417,7 +428,7 @@ func (ix *Index) collapsed(ctx context.Context, q query.Query, p *plan, req Sear
 		h.MoreSections = max(perDoc[h.DocID]-1, 0)
 		out.Hits = append(out.Hits, h)
 	}
-	return nil
+	return perDoc, nil
 }
 
 // docOfSection is the doc_id of a section id (doc_id#n).
