@@ -355,7 +355,6 @@ func docCounts(res *bleve.SearchResult) map[string]int {
 	return out
 }
 
-
 // collapsed fills out with one page of documents, each as its best section
 // in the request's order: it reads section ids in that order, in a window
 // that grows until the page is full, then fetches the page's sections.
