@@ -18,6 +18,9 @@ import (
 var (
 	jiebaMu    sync.Mutex
 	jiebaByKey = map[[32]byte]*gojieba.Jieba{}
+	// idfByJieba holds, for each instance, the keyword tables Keywords
+	// loads on first use (see keywords.go).
+	idfByJieba = map[*gojieba.Jieba]*keywordTables{}
 )
 
 // sharedJieba returns the process's jieba instance for the canonical user
@@ -37,11 +40,22 @@ func sharedJieba(userDict string) (*gojieba.Jieba, error) {
 	if err != nil {
 		return nil, err
 	}
-	j, err := newJieba(files)
+	// cppjieba would load the IDF table (260,000 lines, a third of its
+	// start-up) for its keyword extractor; govsearch extracts keywords in
+	// Go (keywords.go), loading the table only when first asked, so
+	// jieba gets a one-line stand-in and a server is ready sooner.
+	stub, err := writeIDFStub(dir)
+	if err != nil {
+		return nil, err
+	}
+	cfiles := files
+	cfiles[3] = stub
+	j, err := newJieba(cfiles)
 	if err != nil {
 		return nil, err
 	}
 	jiebaByKey[key] = j
+	idfByJieba[j] = &keywordTables{idfPath: files[3], stopPath: files[4]}
 	return j, nil
 }
 

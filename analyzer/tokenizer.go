@@ -40,8 +40,9 @@ const PreciseKey = "precise"
 // and tokens without a letter or digit (punctuation, spaces) are dropped
 // without taking a position.
 type Tokenizer struct {
-	jieba   *gojieba.Jieba
-	precise bool
+	jieba    *gojieba.Jieba
+	keywords *keywordTables
+	precise  bool
 }
 
 // NewTokenizer returns a tokenizer on the shared jieba instance for the
@@ -51,7 +52,10 @@ func NewTokenizer(userDict string) (*Tokenizer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Tokenizer{jieba: j}, nil
+	jiebaMu.Lock()
+	kw := idfByJieba[j]
+	jiebaMu.Unlock()
+	return &Tokenizer{jieba: j, keywords: kw}, nil
 }
 
 // Tokenize implements analysis.Tokenizer.
@@ -175,7 +179,7 @@ func init() {
 // like it.
 func (t *Tokenizer) Keywords(text string, n int) []string {
 	var out []string
-	for _, w := range t.jieba.Extract(NormalizeString(text), 3*n) {
+	for _, w := range t.extract(NormalizeString(text), 3*n) {
 		if utf8.RuneCountInString(w) < 2 || !isWord(w) || strings.Trim(w, "0123456789.%") == "" {
 			continue
 		}
