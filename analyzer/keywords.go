@@ -1,8 +1,8 @@
 package analyzer
 
 import (
-	"bufio"
 	"cmp"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -31,7 +31,7 @@ func (k *keywordTables) load() error {
 	k.once.Do(func() {
 		k.idf = map[string]float64{}
 		sum, lines := 0.0, 0
-		k.err = readLines(k.idfPath, func(line string) {
+		k.err = readFileLines(k.idfPath, func(line string) {
 			lines++
 			word, v, ok := strings.Cut(line, " ")
 			if !ok {
@@ -49,26 +49,27 @@ func (k *keywordTables) load() error {
 		}
 		k.stop = map[string]bool{}
 		if k.err == nil {
-			k.err = readLines(k.stopPath, func(line string) { k.stop[line] = true })
+			k.err = readFileLines(k.stopPath, func(line string) { k.stop[line] = true })
 		}
 	})
 	return k.err
 }
 
-func readLines(path string, fn func(string)) error {
+// readFileLines reads one of the unpacked tables with ReadLines.
+func readFileLines(path string, fn func(string)) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("keyword tables: %w", err)
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if line := strings.TrimRight(sc.Text(), "\r"); line != "" {
-			fn(line)
-		}
-	}
-	return sc.Err()
+	return ReadLines(path, f, errKeywordTables, func(_ int, text string) error {
+		fn(text)
+		return nil
+	})
 }
+
+// errKeywordTables is wrapped by errors about an unreadable table.
+var errKeywordTables = errors.New("invalid keyword table")
 
 // extract is jieba's TF-IDF keyword extraction (cppjieba's
 // KeywordExtractor, done in Go): the text's words by the mixed cut, single

@@ -51,23 +51,31 @@ var statusTable = []struct {
 	{context.Canceled, 499, "canceled"},
 }
 
-// writeError writes err as the one JSON error shape of the API.
-func (h *handlers) writeError(w http.ResponseWriter, r *http.Request, err error) {
+// classify maps err to what a client is told: status, code, message and
+// the parameter at fault. ok is false for an internal error, whose details
+// only the log may see. The JSON API and the pages both answer through it.
+func classify(err error) (status int, code, message, param string, ok bool) {
 	var ae *apiError
 	if errors.As(err, &ae) {
-		body := errorBody(ae.code, ae.message)
-		body.Error.Param = ae.param
-		writeJSON(w, ae.status, body)
-		return
+		return ae.status, ae.code, ae.message, ae.param, true
 	}
 	for _, e := range statusTable {
 		if errors.Is(err, e.err) {
-			writeJSON(w, e.status, errorBody(e.code, err.Error()))
-			return
+			return e.status, e.code, err.Error(), "", true
 		}
 	}
-	h.log.Error("internal error", "request_id", middleware.GetReqID(r.Context()), "path", r.URL.Path, "err", err)
-	writeJSON(w, http.StatusInternalServerError, errorBody("internal", "internal error"))
+	return http.StatusInternalServerError, "internal", "internal error", "", false
+}
+
+// writeError writes err as the one JSON error shape of the API.
+func (h *handlers) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	status, code, message, param, ok := classify(err)
+	if !ok {
+		h.log.Error("internal error", "request_id", middleware.GetReqID(r.Context()), "path", r.URL.Path, "err", err)
+	}
+	body := errorBody(code, message)
+	body.Error.Param = param
+	writeJSON(w, status, body)
 }
 
 // errorJSON is the body of every error response.

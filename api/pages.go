@@ -143,16 +143,10 @@ func (h *handlers) searchPage(w http.ResponseWriter, r *http.Request) {
 	page := &searchPage{Q: in.Get("q"), Widget: "/widget.js?v=" + widgetVersion}
 	status := http.StatusOK
 	fail := func(err error) {
-		var ae *apiError
-		if errors.As(err, &ae) && ae.status < 500 {
-			page.Error, status = ae.message, ae.status
+		code, _, message, _, ok := classify(err)
+		if ok && code < 500 {
+			page.Error, status = message, code
 			return
-		}
-		for _, e := range statusTable {
-			if errors.Is(err, e.err) && e.status < 500 {
-				page.Error, status = err.Error(), e.status
-				return
-			}
 		}
 		h.log.Error("search page", "err", err)
 		page.Error, status = "搜索出错，请稍后再试。", http.StatusServiceUnavailable
@@ -228,11 +222,13 @@ func (h *handlers) searchPage(w http.ResponseWriter, r *http.Request) {
 	link := func(key, value string) string {
 		out := url.Values{}
 		for k, vals := range in {
-			if k != "page" && k != key {
+			if k != "page" {
 				out[k] = vals
 			}
 		}
-		if value != "" {
+		if value == "" {
+			out.Del(key)
+		} else {
 			out.Set(key, value)
 		}
 		return "/?" + out.Encode()
@@ -260,14 +256,7 @@ func (h *handlers) searchPage(w http.ResponseWriter, r *http.Request) {
 	}
 	pages := int((res.Total + pageSize - 1) / pageSize)
 	pages = min(pages, index.MaxWindow/pageSize)
-	pageLinkOf := func(n int) string {
-		out := url.Values{}
-		for k, vals := range in {
-			out[k] = vals
-		}
-		out.Set("page", strconv.Itoa(n))
-		return "/?" + out.Encode()
-	}
+	pageLinkOf := func(n int) string { return link("page", strconv.Itoa(n)) }
 	if pageNum > 1 {
 		page.Prev = pageLinkOf(pageNum - 1)
 	}

@@ -152,61 +152,15 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 	var prev *Manifest
 	var prevPath string
 	if opts.Incremental {
-		if prevPath, err = currentPath(opts.Index); err != nil {
-			return nil, fmt.Errorf("incremental: %w: %w", ErrNeedsFullBuild, err)
+		if prev, prevPath, files, err = planIncremental(ctx, opts, files, want, sum); err != nil {
+			return nil, err
 		}
-		if prev, err = readManifest(prevPath); err != nil {
-			return nil, fmt.Errorf("incremental: %w: the index has no manifest of what it was built from (%w)", ErrNeedsFullBuild, err)
-		}
-		if err := prev.checkCompatible(want); err != nil {
-			return nil, fmt.Errorf("incremental: %w", err)
-		}
-		want.Kind, sum.Kind = "incremental", "incremental"
-		current, unreadable := hashSources(ctx, files, opts.Workers)
-		for id, fe := range unreadable {
-			// A file that cannot be read now keeps what was indexed of
-			// it; it is reported, and retried next time.
-			if e, ok := prev.Documents[id]; ok {
-				current[id] = e.SHA256
-			}
-			sum.Skipped = append(sum.Skipped, fe)
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("build index: %w", err)
-		}
-		changes := prev.Diff(current)
-		// A document is removed only when its file is certainly gone,
-		// not when its folder could not be read.
-		removed := changes.Removed[:0]
-		for _, id := range changes.Removed {
-			path := filepath.Join(opts.Source, filepath.FromSlash(prev.Documents[id].Path))
-			if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
-				removed = append(removed, id)
-				continue
-			} else if err != nil {
-				sum.Skipped = append(sum.Skipped, &FileError{Path: path, Err: fmt.Errorf("kept %q in the index: cannot tell whether its file is gone: %w", id, err)})
-			}
-			current[id] = prev.Documents[id].SHA256
-		}
-		changes.Removed = removed
-		sum.Changes = changes
-		for id, e := range prev.Documents {
-			if current[id] == e.SHA256 {
-				want.Documents[id] = e
-			}
-		}
-		want.Changes = changes
-		if changes.Empty() {
+		if sum.Changes.Empty() {
 			sum.Path, sum.IndexBytes = prevPath, dirSize(prevPath)
 			sum.Elapsed, sum.PeakRSS = time.Since(start), peakRSS()
 			sortSkipped(sum.Skipped)
 			return sum, nil
 		}
-		reread := map[string]bool{}
-		for _, id := range append(slices.Clone(changes.Added), changes.Changed...) {
-			reread[id] = true
-		}
-		files = slices.DeleteFunc(files, func(f sourceFile) bool { return !reread[f.docID] })
 	}
 
 	m, err := newMapping(opts.UserDict, variant)
@@ -487,6 +441,64 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 	return sum, nil
 }
 
+// planIncremental works out an incremental run from the manifest of the
+// generation being served: it returns that manifest and generation, and
+// the files to re-read (added and changed); it records the unchanged
+// documents in want and what changed in want and sum.
+func planIncremental(ctx context.Context, opts BuildOptions, files []sourceFile, want *Manifest, sum *BuildSummary) (*Manifest, string, []sourceFile, error) {
+	prevPath, err := currentPath(opts.Index)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("incremental: %w: %w", ErrNeedsFullBuild, err)
+	}
+	prev, err := readManifest(prevPath)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("incremental: %w: the index has no manifest of what it was built from (%w)", ErrNeedsFullBuild, err)
+	}
+	if err := prev.checkCompatible(want); err != nil {
+		return nil, "", nil, fmt.Errorf("incremental: %w", err)
+	}
+	want.Kind, sum.Kind = "incremental", "incremental"
+	current, unreadable := hashSources(ctx, files, opts.Workers)
+	if err := ctx.Err(); err != nil {
+		return nil, "", nil, fmt.Errorf("build index: %w", err)
+	}
+	for id, fe := range unreadable {
+		// A file that cannot be read now keeps what was indexed of it;
+		// it is reported, and retried next time.
+		if e, ok := prev.Documents[id]; ok {
+			current[id] = e.SHA256
+		}
+		sum.Skipped = append(sum.Skipped, fe)
+	}
+	changes := prev.Diff(current)
+	// A document is removed only when its file is certainly gone, not
+	// when its folder could not be read.
+	removed := changes.Removed[:0]
+	for _, id := range changes.Removed {
+		path := filepath.Join(opts.Source, filepath.FromSlash(prev.Documents[id].Path))
+		if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+			removed = append(removed, id)
+			continue
+		} else if err != nil {
+			sum.Skipped = append(sum.Skipped, &FileError{Path: path, Err: fmt.Errorf("kept %q in the index: cannot tell whether its file is gone: %w", id, err)})
+		}
+		current[id] = prev.Documents[id].SHA256
+	}
+	changes.Removed = removed
+	sum.Changes, want.Changes = changes, changes
+	for id, e := range prev.Documents {
+		if current[id] == e.SHA256 {
+			want.Documents[id] = e
+		}
+	}
+	reread := map[string]bool{}
+	for _, id := range append(slices.Clone(changes.Added), changes.Changed...) {
+		reread[id] = true
+	}
+	files = slices.DeleteFunc(files, func(f sourceFile) bool { return !reread[f.docID] })
+	return prev, prevPath, files, nil
+}
+
 // sortSkipped puts the report in path order: workers finish in any order.
 func sortSkipped(s []*FileError) {
 	slices.SortFunc(s, func(a, b *FileError) int { return strings.Compare(a.Path, b.Path) })
@@ -502,49 +514,50 @@ func sectionNum(docID, id string) (int, bool) {
 	return n, err == nil
 }
 
-// hashSources hashes every file's content in parallel, by doc_id; files
-// that cannot be read are returned apart, by doc_id too.
-func hashSources(ctx context.Context, files []sourceFile, workers int) (map[string]string, map[string]*FileError) {
+// eachFile calls fn on every file from workers goroutines (0: one per
+// core), and stops handing out files when ctx ends.
+func eachFile(ctx context.Context, files []sourceFile, workers int, fn func(sourceFile)) {
 	if workers <= 0 {
 		workers = runtime.NumCPU()
 	}
-	type hashed struct {
-		id, sum string
-		err     *FileError
-	}
 	jobs := make(chan sourceFile)
-	out := make(chan hashed)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
 			for f := range jobs {
-				data, err := readSource(f)
-				if err != nil {
-					out <- hashed{id: f.docID, err: err}
-					continue
-				}
-				out <- hashed{id: f.docID, sum: contentHash(data)}
+				fn(f)
 			}
 		})
 	}
-	go func() {
-		defer close(jobs)
-		for _, f := range files {
-			if ctx.Err() != nil {
-				return
-			}
-			jobs <- f
+	for _, f := range files {
+		if ctx.Err() != nil {
+			break
 		}
-	}()
-	go func() { wg.Wait(); close(out) }()
-	sums, errs := map[string]string{}, map[string]*FileError{}
-	for h := range out {
-		if h.err != nil {
-			errs[h.id] = h.err
-			continue
-		}
-		sums[h.id] = h.sum
+		jobs <- f
 	}
+	close(jobs)
+	wg.Wait()
+}
+
+// hashSources hashes every file's content in parallel, by doc_id; files
+// that cannot be read are returned apart, by doc_id too.
+func hashSources(ctx context.Context, files []sourceFile, workers int) (map[string]string, map[string]*FileError) {
+	var mu sync.Mutex
+	sums, errs := map[string]string{}, map[string]*FileError{}
+	eachFile(ctx, files, workers, func(f sourceFile) {
+		data, ferr := readSource(f)
+		sum := ""
+		if ferr == nil {
+			sum = contentHash(data)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if ferr != nil {
+			errs[f.docID] = ferr
+		} else {
+			sums[f.docID] = sum
+		}
+	})
 	return sums, errs
 }
 

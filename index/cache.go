@@ -43,11 +43,6 @@ func newLRU[V any](max int) *lru[V] {
 	return &lru[V]{max: max, order: list.New(), byKey: map[string]*list.Element{}}
 }
 
-// resultCache caches search results.
-type resultCache = lru[*SearchResult]
-
-func newResultCache(max int) *resultCache { return newLRU[*SearchResult](max) }
-
 // cacheKey is what decides a search's result: the query normalized
 // (full-width, traditional and case folded, spaces collapsed; quotes and
 // operators kept) and every other field, filter values in order.

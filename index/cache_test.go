@@ -10,10 +10,7 @@ import (
 
 func TestResultCache(t *testing.T) {
 	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "index")
-	if _, err := Build(ctx, BuildOptions{Source: filepath.Join("..", "testdata", "replies"), Index: dir}); err != nil {
-		t.Fatal(err)
-	}
+	dir := buildSample(t, filepath.Join("..", "testdata", "replies"))
 	ix, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +89,7 @@ func TestResultCache(t *testing.T) {
 	}
 
 	// Bounded: the oldest entries go.
-	c := newResultCache(3)
+	c := newLRU[*SearchResult](3)
 	for i := range 5 {
 		c.put(fmt.Sprint(i), &SearchResult{Total: uint64(i)})
 	}

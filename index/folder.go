@@ -1,6 +1,7 @@
 package index
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -32,13 +33,9 @@ func lockIndex(dir string) (*buildLock, error) {
 		return nil, fmt.Errorf("lock index %s: %w", dir, err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		holder, _ := io.ReadAll(io.LimitReader(f, 200))
+		who := cmp.Or(lockHolder(f), "another process")
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			who := strings.TrimSpace(string(holder))
-			if who == "" {
-				who = "another process"
-			}
 			return nil, fmt.Errorf("%w: %s is building %s (a second govsearch index or a rebuild by a server); wait for it to finish or stop it", ErrLocked, who, dir)
 		}
 		return nil, fmt.Errorf("lock index %s: %w", dir, err)
@@ -47,6 +44,12 @@ func lockIndex(dir string) (*buildLock, error) {
 		fmt.Fprintf(f, "pid %d since %s\n", os.Getpid(), time.Now().UTC().Format(time.RFC3339))
 	}
 	return &buildLock{f: f}, nil
+}
+
+// lockHolder is what the build holding a lock file wrote in it.
+func lockHolder(f *os.File) string {
+	b, _ := io.ReadAll(io.LimitReader(f, 200))
+	return strings.TrimSpace(string(b))
 }
 
 // release lets the next build in.
@@ -64,8 +67,7 @@ func buildLocked(dir string) (bool, string) {
 	}
 	defer f.Close()
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err != nil {
-		holder, _ := io.ReadAll(io.LimitReader(f, 200))
-		return true, strings.TrimSpace(string(holder))
+		return true, lockHolder(f)
 	}
 	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 	return false, ""

@@ -60,10 +60,7 @@ func TestBuildLock(t *testing.T) {
 func TestBuildRemovesStaleBuilds(t *testing.T) {
 	ctx := context.Background()
 	src := filepath.Join("..", "testdata", "replies")
-	dir := filepath.Join(t.TempDir(), "index")
-	if _, err := Build(ctx, BuildOptions{Source: src, Index: dir}); err != nil {
-		t.Fatal(err)
-	}
+	dir := buildSample(t, src)
 	// What a build killed midway leaves: a half-built generation and the
 	// temporary link of a swap.
 	half := filepath.Join(dir, ".building-gen-20200101T000000.000000000")
@@ -110,10 +107,7 @@ func TestBuildRemovesStaleBuilds(t *testing.T) {
 func TestIncrementalWhileServedAndWatched(t *testing.T) {
 	ctx := context.Background()
 	src := copySample(t)
-	dir := filepath.Join(t.TempDir(), "index")
-	if _, err := Build(ctx, BuildOptions{Source: src, Index: dir}); err != nil {
-		t.Fatal(err)
-	}
+	dir := buildSample(t, src)
 	live, err := OpenLive(dir, OpenOptions{})
 	if err != nil {
 		t.Fatal(err)

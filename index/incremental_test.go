@@ -14,19 +14,24 @@ import (
 func copySample(t *testing.T) string {
 	t.Helper()
 	src := filepath.Join(t.TempDir(), "src")
-	if err := os.CopyFS(src, os.DirFS(filepath.Join("..", "testdata", "replies"))); err != nil {
+	copySampleTree(t, repliesDir, src)
+	return src
+}
+
+// buildSample builds the index of src in a temporary folder and returns
+// the folder.
+func buildSample(t *testing.T, src string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "index")
+	if _, err := Build(context.Background(), BuildOptions{Source: src, Index: dir}); err != nil {
 		t.Fatal(err)
 	}
-	return src
+	return dir
 }
 
 func countHits(t *testing.T, ix *Index, q string) int {
 	t.Helper()
-	res, err := ix.Search(context.Background(), SearchRequest{Query: q, Size: 10})
-	if err != nil {
-		t.Fatalf("search %q: %v", q, err)
-	}
-	return int(res.Total)
+	return int(runSearch(t, ix, q, 10).Total)
 }
 
 func TestIncrementalBuild(t *testing.T) {
@@ -179,10 +184,7 @@ func mustDocument(t *testing.T, ix *Index, id string) *Reply {
 func TestIncrementalKeepsDocumentWhoseNewVersionIsBad(t *testing.T) {
 	ctx := context.Background()
 	src := copySample(t)
-	dir := filepath.Join(t.TempDir(), "index")
-	if _, err := Build(ctx, BuildOptions{Source: src, Index: dir}); err != nil {
-		t.Fatal(err)
-	}
+	dir := buildSample(t, src)
 	bad := filepath.Join(src, "reply-miit-2020-2524.md")
 	if err := os.WriteFile(bad, []byte("---\ntitle: [unterminated\n---\n\ntext\n"), 0o644); err != nil {
 		t.Fatal(err)

@@ -56,7 +56,7 @@ type Index struct {
 	facetsMu sync.Mutex
 	facets   map[string]docFacetValues
 	// results caches search results, suggested suggestions (see lru).
-	results   *resultCache
+	results   *lru[*SearchResult]
 	suggested *lru[[]Suggestion]
 	// writeMu serializes Put and Delete.
 	writeMu sync.Mutex
@@ -110,7 +110,7 @@ func OpenWith(dir string, opts OpenOptions) (*Index, error) {
 		return nil, fmt.Errorf("open index %s: unknown variant %q", path, variant)
 	}
 	ix := &Index{bleve: bi, analyzer: an, path: path, variant: variant, synonyms: opts.Synonyms, synonymsFrom: opts.SynonymsFile,
-		results: newResultCache(resultCacheSize), suggested: newLRU[[]Suggestion](suggestCacheSize)}
+		results: newLRU[*SearchResult](resultCacheSize), suggested: newLRU[[]Suggestion](suggestCacheSize)}
 	if m, err := readManifest(path); err == nil {
 		m.Documents = nil
 		ix.manifest = m

@@ -13,10 +13,7 @@ import (
 func TestLiveRebuildSwapsWithoutFailingSearches(t *testing.T) {
 	ctx := context.Background()
 	src := filepath.Join("..", "testdata", "replies")
-	dir := filepath.Join(t.TempDir(), "index")
-	if _, err := Build(ctx, BuildOptions{Source: src, Index: dir}); err != nil {
-		t.Fatal(err)
-	}
+	dir := buildSample(t, src)
 	live, err := OpenLive(dir, OpenOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -108,10 +105,7 @@ func TestLiveRebuildSwapsWithoutFailingSearches(t *testing.T) {
 func TestLiveConcurrentReloads(t *testing.T) {
 	ctx := context.Background()
 	src := filepath.Join("..", "testdata", "replies")
-	dir := filepath.Join(t.TempDir(), "index")
-	if _, err := Build(ctx, BuildOptions{Source: src, Index: dir}); err != nil {
-		t.Fatal(err)
-	}
+	dir := buildSample(t, src)
 	live, err := OpenLive(dir, OpenOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -122,30 +123,16 @@ func (m *Manifest) checkCompatible(want *Manifest) error {
 	}
 	if m.Dictionary != want.Dictionary {
 		diffs = append(diffs, fmt.Sprintf("dictionary %s (user dictionary %s), now %s (user dictionary %s)",
-			m.Dictionary, orNone(m.UserDict), want.Dictionary, orNone(want.UserDict)))
+			m.Dictionary, cmp.Or(m.UserDict, "none"), want.Dictionary, cmp.Or(want.UserDict, "none")))
 	}
 	if m.Synonyms != want.Synonyms {
 		diffs = append(diffs, fmt.Sprintf("synonyms %s (%s), now %s (%s)",
-			m.Synonyms, orBuiltIn(m.SynonymsFile), want.Synonyms, orBuiltIn(want.SynonymsFile)))
+			m.Synonyms, cmp.Or(m.SynonymsFile, "built-in groups"), want.Synonyms, cmp.Or(want.SynonymsFile, "built-in groups")))
 	}
 	if len(diffs) == 0 {
 		return nil
 	}
 	return fmt.Errorf("%w: the index was built with %s; run govsearch index without -incremental", ErrNeedsFullBuild, strings.Join(diffs, "; "))
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "none"
-	}
-	return s
-}
-
-func orBuiltIn(s string) string {
-	if s == "" {
-		return "built-in groups"
-	}
-	return s
 }
 
 // writeManifest stores m in a generation's folder, durably.

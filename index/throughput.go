@@ -3,8 +3,6 @@ package index
 import (
 	"context"
 	"fmt"
-	"runtime"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -37,35 +35,18 @@ func MeasureSegmentation(ctx context.Context, src, userDict string, workers int)
 	if err != nil {
 		return Segmentation{}, err
 	}
-	if workers <= 0 {
-		workers = runtime.NumCPU()
-	}
 	t.Cut("预热") // load outside the timing
 	var n, bytes, words atomic.Int64
-	jobs := make(chan sourceFile)
 	start := time.Now()
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for f := range jobs {
-				data, ferr := readSource(f)
-				if ferr != nil {
-					continue
-				}
-				words.Add(int64(len(t.Cut(string(data)))))
-				bytes.Add(int64(len(data)))
-				n.Add(1)
-			}
-		})
-	}
-	for _, f := range files {
-		if ctx.Err() != nil {
-			break
+	eachFile(ctx, files, workers, func(f sourceFile) {
+		data, ferr := readSource(f)
+		if ferr != nil {
+			return
 		}
-		jobs <- f
-	}
-	close(jobs)
-	wg.Wait()
+		words.Add(int64(len(t.Cut(string(data)))))
+		bytes.Add(int64(len(data)))
+		n.Add(1)
+	})
 	if err := ctx.Err(); err != nil {
 		return Segmentation{}, fmt.Errorf("measure segmentation: %w", err)
 	}

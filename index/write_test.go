@@ -10,10 +10,7 @@ import (
 
 func TestPutAndDelete(t *testing.T) {
 	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "index")
-	if _, err := Build(ctx, BuildOptions{Source: filepath.Join("..", "testdata", "replies"), Index: dir}); err != nil {
-		t.Fatal(err)
-	}
+	dir := buildSample(t, filepath.Join("..", "testdata", "replies"))
 	ix, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)

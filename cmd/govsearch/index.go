@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"fmt"
@@ -49,14 +50,14 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	synText := ""
 	if *synonyms != "" {
-		// Read and checked here, so that a bad file is reported before
-		// any indexing; Build records the text.
-		if _, err := loadSynonyms(*synonyms); err != nil {
-			return err
-		}
+		// Checked here, so that a bad file is reported before any
+		// indexing; Build records the text.
 		b, err := os.ReadFile(*synonyms)
 		if err != nil {
 			return fmt.Errorf("synonyms: %w", err)
+		}
+		if _, err := index.ParseSynonyms(*synonyms, bytes.NewReader(b), index.DefaultSynonyms()); err != nil {
+			return err
 		}
 		synText = string(b)
 	}

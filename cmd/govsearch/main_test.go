@@ -43,6 +43,18 @@ func buildTestIndex(t *testing.T) string {
 	return dir
 }
 
+// buildBinary builds govsearch, with any extra go build flags, into a
+// folder of its own and returns its path.
+func buildBinary(t *testing.T, flags ...string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "bin", "govsearch")
+	args := append(append([]string{"build"}, flags...), "-o", bin, ".")
+	if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
 // serveIndex serves the index in dir on a real listener until the test
 // ends, and returns the server and its base URL.
 func serveIndex(t *testing.T, dir string, opts api.Options) (*server, string) {
@@ -378,13 +390,9 @@ func TestBinaryRunsFromEmptyFolder(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "bin", "govsearch")
 	// -trimpath, as in the Dockerfile: gojieba's own idea of where its
 	// dictionaries are (its source folder) then points nowhere.
-	build := exec.Command("go", "build", "-trimpath", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t, "-trimpath")
 	empty := filepath.Join(tmp, "empty")
 	os.Mkdir(empty, 0o755)
 	env := []string{"PATH=/usr/bin:/bin", "HOME=" + empty}
@@ -615,10 +623,7 @@ func TestBinaryDurabilityAndSIGHUP(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "govsearch")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	src, err := filepath.Abs(replies)
 	if err != nil {
 		t.Fatal(err)

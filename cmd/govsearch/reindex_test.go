@@ -224,10 +224,7 @@ func TestBinaryInterruptedReindex(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "govsearch")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	small, err := filepath.Abs(replies)
 	if err != nil {
 		t.Fatal(err)
