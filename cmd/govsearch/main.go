@@ -70,6 +70,8 @@
 // GOVSEARCH_INDEX=/data/index or GOVSEARCH_USER_DICT=/etc/govsearch/words.txt.
 // GOVSEARCH_CACHE_DIR sets where dictionaries and the sample index are
 // unpacked (default: the user's cache folder, else the temporary folder).
+// The commands that load jieba restart themselves with GLIBC_TUNABLES
+// glibc.malloc.hugetlb=1 unless it is set (see hugepages_linux.go).
 //
 // Exit status: 0 on success, 1 on failure, 2 on a usage error.
 package main
@@ -85,6 +87,7 @@ import (
 )
 
 func main() {
+	useHugePages(os.Args)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
