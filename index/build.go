@@ -81,11 +81,20 @@ type BuildSummary struct {
 	// Stale lists what interrupted builds had left, removed by this one.
 	Stale   []string
 	Skipped []*FileError
-	Elapsed time.Duration
+	// Transcoded lists the files indexed that were not UTF-8.
+	Transcoded []Transcoded
+	Elapsed    time.Duration
 	// PeakRSS is the most memory the process has held at once, in bytes
 	// (getrusage), 0 where the system cannot tell.
 	PeakRSS int64
 	Path    string // the new generation's folder
+}
+
+// Transcoded is a file read in another encoding than UTF-8: an operator
+// may want to convert the archive's copy.
+type Transcoded struct {
+	Path string
+	From string // GB18030 (GBK included) or UTF-16
 }
 
 // DefaultBatchBytes bounds a bleve batch by the text it holds, so memory
@@ -125,6 +134,7 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 	if err != nil {
 		return nil, err
 	}
+	afterListing()
 	variant := opts.Variant
 	if variant == "" {
 		variant = VariantGovsearch
@@ -384,6 +394,9 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 		res.entry.Sections = len(r.Sections)
 		want.Documents[r.DocID] = res.entry
 		sum.Documents++
+		if r.encoding != encodingUTF8 {
+			sum.Transcoded = append(sum.Transcoded, Transcoded{Path: r.path, From: r.encoding})
+		}
 		sum.Sections += len(r.Sections)
 		sum.Bytes += res.entry.Size
 		if batchSize >= batchBytes {
@@ -417,6 +430,7 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 	}
 	ok = true
 	sortSkipped(sum.Skipped)
+	slices.SortFunc(sum.Transcoded, func(a, b Transcoded) int { return strings.Compare(a.Path, b.Path) })
 
 	final := filepath.Join(opts.Index, gen)
 	if err := os.Rename(building, final); err != nil {
@@ -572,6 +586,10 @@ type sourceFile struct {
 	docID string
 }
 
+// afterListing runs once a build has listed its source tree; tests change
+// the tree under a running build with it.
+var afterListing = func() {}
+
 // listSources finds the Markdown files under src. Of two files that map to
 // one doc_id (a.md and a.markdown) the first in path order is kept and the
 // other returned as a duplicate, so the choice never depends on timing.
@@ -643,7 +661,7 @@ func readSource(f sourceFile) ([]byte, *FileError) {
 		return nil, &FileError{Path: f.path, Err: errors.New("not a regular file")}
 	}
 	if st.Size() > MaxFileSize {
-		return nil, &FileError{Path: f.path, Err: fmt.Errorf("file is %d MB, more than the limit of %d MB", st.Size()>>20, MaxFileSize>>20)}
+		return nil, &FileError{Path: f.path, Err: fmt.Errorf("%w: %d MB, more than the limit of %d MB", ErrTooBig, st.Size()>>20, MaxFileSize>>20)}
 	}
 	data, err := os.ReadFile(f.path)
 	if err != nil {

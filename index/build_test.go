@@ -98,67 +98,6 @@ func checkMIITFirst(t *testing.T, dir string) *Index {
 	return ix
 }
 
-func TestBuildSkipsBadFiles(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds an index")
-	}
-	src := t.TempDir()
-	copySampleTree(t, repliesDir, src)
-	copySampleTree(t, badSampleDir, filepath.Join(src, "bad"))
-	good := sampleDocIDs(t, repliesDir)
-
-	dir := filepath.Join(t.TempDir(), "ix")
-	sum, err := Build(t.Context(), BuildOptions{Source: src, Index: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum.Files != len(good)+len(badSamples) {
-		t.Errorf("Files = %d, want %d", sum.Files, len(good)+len(badSamples))
-	}
-	if sum.Documents != len(good) {
-		t.Errorf("Documents = %d, want %d", sum.Documents, len(good))
-	}
-	skipped := map[string]*FileError{}
-	for _, fe := range sum.Skipped {
-		skipped[fe.Path] = fe
-	}
-	for _, bf := range badSamples {
-		path := filepath.Join(src, "bad", bf.name)
-		fe := skipped[path]
-		if fe == nil {
-			t.Errorf("%s not skipped", bf.name)
-			continue
-		}
-		delete(skipped, path)
-		prefix := path + ": "
-		if bf.line > 0 {
-			prefix = path + ":" + strconv.Itoa(bf.line) + ": "
-		}
-		if !errors.Is(fe, bf.err) || fe.Line != bf.line || !strings.HasPrefix(fe.Error(), prefix) {
-			t.Errorf("%s: skipped with %q, want %q and %q", bf.name, fe, prefix, bf.err)
-		}
-	}
-	for _, fe := range skipped {
-		t.Errorf("good file skipped: %v", fe)
-	}
-
-	ix := checkMIITFirst(t, dir)
-	if ix.Path() != sum.Path {
-		t.Errorf("Open serves %s, want the new generation %s", ix.Path(), sum.Path)
-	}
-	for _, id := range good {
-		if _, err := ix.Document(t.Context(), id); err != nil {
-			t.Errorf("good file not indexed: %v", err)
-		}
-	}
-	if _, err := ix.Document(t.Context(), "bad/tags-mapping"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("Document(bad/tags-mapping) = %v, want ErrNotFound", err)
-	}
-	if b := buildingFolders(t, dir); len(b) > 0 {
-		t.Errorf("left behind: %v", b)
-	}
-}
-
 func TestBuildKeepsOldIndexOnFailure(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds an index")

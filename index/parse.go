@@ -2,6 +2,7 @@ package index
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -19,10 +20,16 @@ import (
 var (
 	// ErrEmpty means the file has no title and no text.
 	ErrEmpty = errors.New("empty document")
-	// ErrEncoding means the file is not valid UTF-8 text.
-	ErrEncoding = errors.New("not valid UTF-8 text")
+	// ErrEncoding means the file is not text in an encoding govsearch reads
+	// (UTF-8, UTF-16 with a byte order mark, GBK or GB18030).
+	ErrEncoding = errors.New("unreadable text")
 	// ErrFrontMatter means the front matter is malformed.
 	ErrFrontMatter = errors.New("invalid front matter")
+	// ErrNotMarkdown means the file is something else named .md: an HTML
+	// page saved from a website, say.
+	ErrNotMarkdown = errors.New("not a Markdown document")
+	// ErrTooBig means the file is too big to be a reply (see MaxFileSize).
+	ErrTooBig = errors.New("document too big")
 	// ErrDuplicateID means two files map to one doc_id (a.md and a.markdown).
 	ErrDuplicateID = errors.New("duplicate doc_id")
 )
@@ -56,31 +63,38 @@ var shanghai = time.FixedZone("CST", 8*3600)
 // is only used in errors.
 func ParseReply(path, docID string, data []byte) (*Reply, error) {
 	fail := func(line int, err error) error { return &FileError{Path: path, Line: line, Err: err} }
-	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	data, encoding, lerr := decodeText(data)
+	if lerr != nil {
+		return nil, fail(lerr.line, lerr.err)
+	}
 	// Line ends are normalized first so that lines count the same in files
 	// from any system, old Mac ones included.
 	if bytes.Contains(data, []byte("\r")) {
 		data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
 		data = bytes.ReplaceAll(data, []byte("\r"), []byte("\n"))
 	}
-	if line, ok := invalidUTF8Line(data); !ok {
-		return nil, fail(line, ErrEncoding)
-	}
 	if i := bytes.IndexByte(data, 0); i >= 0 {
 		return nil, fail(lineOf(data, i), fmt.Errorf("%w: NUL byte (binary file?)", ErrEncoding))
+	}
+	fmLine := frontMatterStart(data)
+	if lerr := checkFrontMatter(data, fmLine); lerr != nil {
+		return nil, fail(lerr.line, lerr.err)
 	}
 
 	var fm map[string]any
 	body, err := frontmatter.Parse(bytes.NewReader(data), &fm)
-	fmLine := frontMatterStart(data)
 	if err != nil {
-		return nil, fail(fmLine+yamlErrLine(err), fmt.Errorf("%w: %v", ErrFrontMatter, cleanYAMLErr(err)))
+		return nil, fail(frontMatterErrLine(data, fmLine, err), fmt.Errorf("%w: %v", ErrFrontMatter, cleanYAMLErr(err)))
 	}
 	if fm == nil && fmLine > 0 && len(body) == len(data) {
 		return nil, fail(fmLine, fmt.Errorf("%w: opened here and never closed", ErrFrontMatter))
 	}
 
-	r := &Reply{DocID: docID}
+	if line, ok := htmlPage(data, body); ok {
+		return nil, fail(line, fmt.Errorf("%w: an HTML page; convert it to Markdown (pandoc -t gfm) first", ErrNotMarkdown))
+	}
+
+	r := &Reply{DocID: docID, encoding: encoding}
 	// Keys in the order they are written, so that a file with several bad
 	// keys always reports the first.
 	keys := make([]string, 0, len(fm))
@@ -125,6 +139,10 @@ func ParseReply(path, docID string, data []byte) (*Reply, error) {
 	if r.Title == "" && len(r.Sections) == 0 {
 		return nil, fail(0, ErrEmpty)
 	}
+	if len(r.Sections) > MaxWindow {
+		// Even packed (see packSections): one search could not list them.
+		return nil, fail(0, fmt.Errorf("%w: %d sections of up to %d characters, more than %d", ErrTooBig, len(r.Sections), splitRunes, MaxWindow))
+	}
 	if len(r.Sections) == 0 {
 		// A title without a body is still a document: one empty section
 		// carries its title into the index.
@@ -147,22 +165,12 @@ func replyLines(r *Reply) []string {
 	return lines
 }
 
-// invalidUTF8Line returns the 1-based line of the first invalid byte.
-func invalidUTF8Line(data []byte) (int, bool) {
-	if utf8.Valid(data) {
-		return 0, true
-	}
-	for i := 0; i < len(data); {
-		r, size := utf8.DecodeRune(data[i:])
-		if r == utf8.RuneError && size == 1 {
-			return lineOf(data, i), false
-		}
-		i += size
-	}
-	return 0, true
+// lineOf returns the 1-based line of data[offset], counting a lone CR (old
+// Mac files) as a line end too.
+func lineOf(data []byte, offset int) int {
+	data = data[:offset]
+	return bytes.Count(data, []byte("\n")) + bytes.Count(data, []byte("\r")) - bytes.Count(data, []byte("\r\n")) + 1
 }
-
-func lineOf(data []byte, offset int) int { return bytes.Count(data[:offset], []byte("\n")) + 1 }
 
 // frontMatterStart returns the line of the opening delimiter, 0 if none.
 func frontMatterStart(data []byte) int {
@@ -178,6 +186,34 @@ func frontMatterStart(data []byte) int {
 		return 0
 	}
 	return 0
+}
+
+// frontMatterErrLine is the line of the file a front matter error is
+// about: YAML and TOML errors say which line of the front matter, JSON
+// ones at which byte.
+func frontMatterErrLine(data []byte, fmLine int, err error) int {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	offset := int64(-1)
+	switch {
+	case errors.As(err, &syn):
+		offset = syn.Offset
+	case errors.As(err, &typ):
+		offset = typ.Offset
+	}
+	if offset < 0 || fmLine == 0 {
+		return fmLine + yamlErrLine(err)
+	}
+	// The JSON starts on the line after the opening delimiter.
+	start := 0
+	for range fmLine {
+		i := bytes.IndexByte(data[start:], '\n')
+		if i < 0 {
+			return fmLine
+		}
+		start += i + 1
+	}
+	return lineOf(data, min(start+int(offset), len(data)))
 }
 
 var yamlLineRE = regexp.MustCompile(`line (\d+)`)
@@ -317,26 +353,39 @@ func scalarString(v any) (string, error) {
 	return "", fmt.Errorf("want text, got %s", kind(v))
 }
 
+// stringList reads tags and categories: a list of text, or one text.
+// Numbers and true/false are refused rather than turned into tags: YAML
+// reads 2020 as a number and yes as true, and a tag list should say what
+// it means in quotes.
 func stringList(v any) ([]string, error) {
+	text := func(v any) (string, error) {
+		switch t := v.(type) {
+		case nil:
+			return "", nil
+		case string:
+			return strings.TrimSpace(t), nil
+		}
+		return "", fmt.Errorf("want text, got %s (put a tag in quotes: \"%v\")", kind(v), v)
+	}
 	if l, ok := v.([]any); ok {
 		out := make([]string, 0, len(l))
 		for i, e := range l {
-			s, err := scalarString(e)
+			s, err := text(e)
 			if err != nil {
 				return nil, fmt.Errorf("item %d: %v", i+1, err)
 			}
-			if s = strings.TrimSpace(s); s != "" {
+			if s != "" {
 				out = append(out, s)
 			}
 		}
 		return out, nil
 	}
-	s, err := scalarString(v)
-	if err != nil {
+	if _, ok := v.(map[string]any); ok {
 		return nil, fmt.Errorf("want a list or a single value, got %s", kind(v))
 	}
-	if s = strings.TrimSpace(s); s == "" {
-		return nil, nil
+	s, err := text(v)
+	if err != nil || s == "" {
+		return nil, err
 	}
 	return []string{s}, nil
 }
@@ -347,14 +396,18 @@ func kind(v any) string {
 		return "a mapping"
 	case []any:
 		return "a list"
+	case int, int64, uint64, float64:
+		return "a number"
+	case bool:
+		return "true/false"
+	case time.Time:
+		return "a date"
 	}
 	return fmt.Sprintf("%T", v)
 }
 
-var chineseDateRE = regexp.MustCompile(`^(\d{4})年(\d{1,2})月(\d{1,2})日$`)
-
-// parseDate accepts RFC 3339, 2020-11-07, 2020-11-07 13:20:52 and
-// 2020年11月7日; a date without a zone is in China's.
+// parseDate accepts RFC 3339, 2020-11-07, 2020-11-07 13:20:52, 2020年11月7日
+// and 二〇二〇年十一月七日; a date without a zone is in China's.
 func parseDate(v any) (time.Time, error) {
 	switch t := v.(type) {
 	case nil:
@@ -380,16 +433,10 @@ func parseDate(v any) (time.Time, error) {
 				return d, nil
 			}
 		}
-		if m := chineseDateRE.FindStringSubmatch(s); m != nil {
-			y, _ := strconv.Atoi(m[1])
-			mo, _ := strconv.Atoi(m[2])
-			d, _ := strconv.Atoi(m[3])
-			date := time.Date(y, time.Month(mo), d, 0, 0, 0, 0, shanghai)
-			if date.Month() == time.Month(mo) && date.Day() == d {
-				return date, nil
-			}
+		if d, ok := parseReplyDate(s); ok {
+			return d, nil
 		}
-		return time.Time{}, fmt.Errorf("%q is not a date: want RFC 3339 (2020-11-07T13:20:52+08:00), 2020-11-07 or 2020-11-07 13:20:52", s)
+		return time.Time{}, fmt.Errorf("%q is not a date: want RFC 3339 (2020-11-07T13:20:52+08:00), 2020-11-07, 2020-11-07 13:20:52, 2020年11月7日 or 二〇二〇年十一月七日", s)
 	}
 	return time.Time{}, fmt.Errorf("want a date, got %s", kind(v))
 }

@@ -28,6 +28,8 @@ type Reply struct {
 	Info ReplyInfo `json:"reply"`
 
 	path string // the file it was read from, for errors
+	// encoding is what the file was transcoded from ("" for UTF-8).
+	encoding string
 }
 
 // Section is the unit govsearch indexes and returns: one outline section of

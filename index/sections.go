@@ -98,7 +98,50 @@ func splitSections(body string) (secs []Section, continued []bool) {
 			continued = append(continued, i > 0)
 		}
 	}
+	if len(secs) > packAbove {
+		return packSections(secs), make([]bool, len(secs))
+	}
 	return secs, continued
+}
+
+// packAbove bounds the sections of a document before they are packed. Real
+// replies and laws have up to about a hundred; a file of thousands of tiny
+// sections (a table turned into headings, a generated file) would cost a
+// bleve document each, with all of the document's fields, for sections
+// nobody reads one by one.
+const packAbove = 1000
+
+// packSections packs consecutive sections into sections of up to
+// splitRunes characters, each keeping the heading of its first piece and
+// the others' headings as paragraphs of its text: nothing is lost to
+// search, only the outline.
+func packSections(secs []Section) []Section {
+	var out []Section
+	size := 0 // runes of the last section's heading and text
+	sep := utf8.RuneCountInString(paraSep)
+	for _, s := range secs {
+		var add []string
+		n := 0
+		for _, p := range []string{s.Heading, s.Text} {
+			if p != "" {
+				add = append(add, p)
+				n += utf8.RuneCountInString(p) + sep
+			}
+		}
+		if len(out) == 0 || size+n > splitRunes {
+			out = append(out, Section{Num: len(out), Heading: s.Heading, Text: s.Text})
+			size = utf8.RuneCountInString(s.Heading) + utf8.RuneCountInString(s.Text)
+			continue
+		}
+		last := &out[len(out)-1]
+		if last.Text == "" {
+			last.Text = strings.Join(add, paraSep)
+		} else {
+			last.Text += paraSep + strings.Join(add, paraSep)
+		}
+		size += n
+	}
+	return out
 }
 
 // paragraphs splits body at blank lines, and before every line that looks
