@@ -53,10 +53,10 @@ func cacheKey(req SearchRequest) string {
 		slices.Sort(s)
 		return s
 	}
-	return fmt.Sprintf("%q|%d|%d|%q|%q|%q|%q|%q|%q|%d|%d|%d|%d|%d|%s|%t|%q", q, req.From, req.Size,
+	return fmt.Sprintf("%q|%d|%d|%q|%q|%q|%q|%q|%q|%q|%d|%d|%d|%d|%d|%s|%t|%q|%t", q, req.From, req.Size,
 		sorted(req.Tags), sorted(req.Categories), sorted(req.Publishers), sorted(req.Addressees),
-		sorted(req.Ministries), sorted(req.Kinds), req.Term, req.Session, req.ProposalNo,
-		req.Since.Unix(), req.Until.Unix(), req.Sort, req.Collapse, sorted(req.Facets))
+		sorted(req.Ministries), sorted(req.Kinds), sorted(req.Issuers), req.Term, req.Session, req.ProposalNo,
+		req.Since.Unix(), req.Until.Unix(), req.Sort, req.Collapse, sorted(req.Facets), req.Interpret)
 }
 
 func (c *lru[V]) get(key string) (V, bool) {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 
 	"github.com/govsearch/govsearch/analyzer"
@@ -122,6 +123,18 @@ func TestCorpusEval(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ix.Close()
+	// The API interprets queries by default: none of the evaluation's
+	// is read as filters on the corpus, so what was measured above is
+	// what a reader gets.
+	for _, q := range qs {
+		in, err := ix.Interpret(context.Background(), q.Q, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(in.Readings) > 0 {
+			t.Errorf("evaluation query %q is read as %+v: the evaluation no longer measures what readers get", q.Q, in.Readings)
+		}
+	}
 	for _, want := range []struct{ q, id string }{{"弹性产能", "reply-miit-2020-2524#1"}, {"工业互联网", "reply-miit-2020-2524#2"}, {"卡脖子", "reply-miit-2020-2524#3"}} {
 		res, err := ix.Search(context.Background(), SearchRequest{Query: want.q, Size: 5})
 		if err != nil {

@@ -60,6 +60,9 @@ type Index struct {
 	suggested *lru[[]Suggestion]
 	// writeMu serializes Put and Delete.
 	writeMu sync.Mutex
+	// knownVals caches what Interpret reads queries into (guarded by
+	// facetsMu, dropped with the facet values).
+	knownVals *knownValues
 	// suggest caches the candidates of Suggest.
 	suggestMu sync.Mutex
 	suggest   *suggestions

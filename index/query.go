@@ -83,3 +83,23 @@ func parseQuery(q string) []queryPart {
 	}
 	return parts
 }
+
+// String renders the part as a user would type it, so that the parts of a
+// query left after Interpret read as a query again.
+func (p queryPart) String() string {
+	s := p.Text
+	if p.Phrase {
+		if strings.Contains(s, `"`) {
+			s = "“" + s + "”"
+		} else {
+			s = `"` + s + `"`
+		}
+	}
+	if p.Negated {
+		s = "-" + s
+	}
+	if p.Or {
+		s = "OR " + s
+	}
+	return s
+}

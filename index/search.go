@@ -75,6 +75,9 @@ type SearchRequest struct {
 	// must equal the reply's.
 	Addressees, Ministries, Kinds []string
 	Term, Session, ProposalNo     int
+	// Issuers filter by the body that issued a document: its publisher
+	// or, for a reply, the ministry that answered.
+	Issuers []string
 	// Since and Until bound the document date, both days included (China
 	// time); zero means open. A bound excludes documents without a date.
 	Since, Until time.Time
@@ -85,6 +88,9 @@ type SearchRequest struct {
 	Collapse bool
 	// Facets names the facets to count (see Facets).
 	Facets []string
+	// Interpret reads dates, issuing bodies, kinds, sessions and
+	// addressees out of Query as filters (see Index.Interpret).
+	Interpret bool
 }
 
 // SearchResult is one page of ranked sections.
@@ -99,6 +105,9 @@ type SearchResult struct {
 	Facets map[string][]FacetCount
 	// Cached says the result came from the index's result cache.
 	Cached bool
+	// Interpreted says how the query was read, when SearchRequest.Interpret
+	// read anything out of it; nil otherwise.
+	Interpreted *Interpretation
 }
 
 // FacetCount is how many matches have one value of a facet.
@@ -146,17 +155,32 @@ func (ix *Index) Search(ctx context.Context, req SearchRequest) (*SearchResult, 
 		return nil, fmt.Errorf("%w: from + size must be at most %d", ErrBadQuery, MaxWindow)
 	}
 	// A result is shared by every caller that asks the same: callers
-	// must not change it (the API only reads).
+	// must not change it (the API only reads). An interpreted query is
+	// cached as typed, for the day (去年 moves).
 	key := cacheKey(req)
+	if req.Interpret {
+		key += fmt.Sprintf("|%q|%s", req.Query, start.In(shanghai).Format(time.DateOnly))
+	}
 	if res, ok := ix.results.get(key); ok {
 		cached := *res
 		cached.Took, cached.Cached = time.Since(start), true
 		return &cached, nil
 	}
+	var in *Interpretation
+	if req.Interpret {
+		i, err := ix.Interpret(ctx, req.Query, start)
+		if err != nil {
+			return nil, fmt.Errorf("search %q: %w", req.Query, err)
+		}
+		if len(i.Readings) > 0 {
+			in, req = &i, i.apply(req)
+		}
+	}
 	res, err := ix.search(ctx, req, start)
 	if err != nil {
 		return nil, err
 	}
+	res.Interpreted = in
 	ix.results.put(key, res)
 	return res, nil
 }
@@ -244,6 +268,17 @@ func withFilters(q query.Query, req SearchRequest) query.Query {
 	anyOf(fieldAddressee, req.Addressees)
 	anyOf(fieldMinistry, req.Ministries)
 	anyOf(fieldKind, req.Kinds)
+	if len(req.Issuers) > 0 {
+		var alts []query.Query
+		for _, v := range req.Issuers {
+			for _, field := range []string{fieldPublisher, fieldMinistry} {
+				tq := query.NewTermQuery(v)
+				tq.SetField(field)
+				alts = append(alts, tq)
+			}
+		}
+		filters = append(filters, disjunction(alts))
+	}
 	equals := func(field string, n int) {
 		if n == 0 {
 			return

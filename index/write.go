@@ -78,6 +78,7 @@ func (ix *Index) commit(b *bleve.Batch) error {
 	}
 	ix.facetsMu.Lock()
 	ix.facets = nil
+	ix.knownVals = nil
 	ix.facetsMu.Unlock()
 	ix.suggestMu.Lock()
 	ix.suggest = nil

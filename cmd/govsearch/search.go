@@ -17,6 +17,7 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	n := fs.Int("n", index.DefaultSize, fmt.Sprintf("number of results, 1 to %d", index.MaxSize))
 	from := fs.Int("from", 0, "results to skip")
 	asJSON := fs.Bool("json", false, "print the HTTP API's JSON")
+	raw := fs.Bool("raw", false, "search every part of QUERY as words: do not read dates (2020年), issuing bodies (工信部), kinds (提案), sessions (十三届三次) or addressees (张连起委员) out of it as filters")
 	synonyms := fs.String("synonyms", "", "synonyms file to add to the built-in groups: one group a line, forms separated by commas")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -40,7 +41,7 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer ix.Close()
-	res, err := ix.Search(ctx, index.SearchRequest{Query: strings.Join(fs.Args(), " "), From: *from, Size: *n})
+	res, err := ix.Search(ctx, index.SearchRequest{Query: strings.Join(fs.Args(), " "), From: *from, Size: *n, Interpret: !*raw})
 	if err != nil {
 		return err
 	}
@@ -52,6 +53,13 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		mark = markers{"\x1b[1;31m", "\x1b[0m"}
 	}
 	fmt.Fprintf(stdout, "%d sections match %q (%s)\n", res.Total, res.Query, res.Took.Round(10_000))
+	if in := res.Interpreted; in != nil {
+		var read []string
+		for _, r := range in.Readings {
+			read = append(read, fmt.Sprintf("%s → %s %s", r.Text, r.Filter, r.Value))
+		}
+		fmt.Fprintf(stdout, "read as: %s; words: %q (-raw to search it as typed)\n", strings.Join(read, ", "), in.Query)
+	}
 	for i, h := range res.Hits {
 		date := ""
 		if !h.Date.IsZero() {
