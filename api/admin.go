@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -84,7 +85,14 @@ func (h *handlers) putDocument(dw DocumentWriter) http.HandlerFunc {
 				h.writeError(w, r, errorf(http.StatusRequestEntityTooLarge, "body_too_large", "the document is more than %d bytes", maxDocumentBytes))
 				return
 			}
-			h.writeError(w, r, errorf(http.StatusBadRequest, "invalid_document", "reading the body: %v", err))
+			// The error's text names the server's address; the log has it.
+			h.log.Warn("read document body", "request_id", requestID(r), "err", err)
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				h.writeError(w, r, errorf(http.StatusRequestTimeout, "request_timeout", "the document did not arrive within the server's read timeout"))
+				return
+			}
+			h.writeError(w, r, errorf(http.StatusBadRequest, "invalid_document", "the body could not be read to its end"))
 			return
 		}
 		reply, err := index.ParseReply(fmt.Sprintf("body of PUT %s", r.URL.Path), id, body)
@@ -175,12 +183,17 @@ func (h *handlers) startReindex(rb Rebuilder, build index.BuildOptions) http.Han
 			h.writeError(w, r, errorf(http.StatusConflict, "no_source", "the server was started without -src: there is nothing to reindex from"))
 			return
 		}
-		switch mode := r.URL.Query().Get("mode"); mode {
+		v, err := queryParams(r, map[string]bool{"mode": true})
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		switch mode := v.Get("mode"); mode {
 		case "", "full":
 		case "incremental":
 			build.Incremental = true
 		default:
-			h.writeError(w, r, badParam("mode", "%q: must be full or incremental", mode))
+			h.writeError(w, r, badParam("mode", "%q: must be full or incremental", truncate(mode, 20)))
 			return
 		}
 		if err := rb.StartRebuild(build, func(msg string, args ...any) { h.log.Info(msg, args...) }); err != nil {

@@ -74,27 +74,30 @@ func NewHandler(s Searcher, opts Options) http.Handler {
 	})
 
 	r := chi.NewRouter()
+	r.Use(routeOnEscapedPath)
 	r.Use(middleware.GetHead)
+	r.Use(cleanRequestID)
 	r.Use(middleware.RequestID)
 	r.Use(requestIDHeader)
 	r.Use(h.recoverer)
 	r.Use(h.metrics.middleware)
 	r.Use(h.logRequests)
 	r.Use(cors(opts.CORSOrigins))
+	r.Use(limitHeaders) // after cors, so that a page's script can read the 431
 	r.Use(limitBody)
 	r.Use(middleware.Compress(5, "application/json", "text/html", "text/javascript"))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
-		h.writeError(w, r, errorf(http.StatusNotFound, "not_found", "no route for %s", r.URL.Path))
+		h.writeError(w, r, errorf(http.StatusNotFound, "not_found", "no route for %s", truncate(r.URL.Path, 200)))
 	})
 	dw, admin := s.(DocumentWriter)
 	admin = admin && opts.AdminToken != ""
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		if !admin && (r.Method == http.MethodPut || r.Method == http.MethodDelete) {
 			// The admin routes do not exist without a token.
-			h.writeError(w, r, errorf(http.StatusNotFound, "not_found", "no route for %s %s", r.Method, r.URL.Path))
+			h.writeError(w, r, errorf(http.StatusNotFound, "not_found", "no route for %s %s", truncate(r.Method, 20), truncate(r.URL.Path, 200)))
 			return
 		}
-		h.writeError(w, r, errorf(http.StatusMethodNotAllowed, "method_not_allowed", "%s is not allowed on %s", r.Method, r.URL.Path))
+		h.writeError(w, r, errorf(http.StatusMethodNotAllowed, "method_not_allowed", "%s is not allowed on %s", truncate(r.Method, 20), truncate(r.URL.Path, 200)))
 	})
 
 	r.Get("/healthz", h.healthz)
@@ -130,6 +133,21 @@ func NewHandler(s Searcher, opts Options) http.Handler {
 		}
 	})
 	return r
+}
+
+// routeOnEscapedPath has chi route every request on its escaped path.
+// chi routes on URL.RawPath when net/http kept one and on the decoded
+// URL.Path otherwise, so a doc_id reached docIDParam escaped or already
+// decoded depending on its characters, and was then decoded again: the
+// document "100%" (sent as 100%25) could not be asked for, and %2500
+// reached the checks as a NUL.
+func routeOnEscapedPath(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rctx := chi.RouteContext(r.Context()); rctx != nil && rctx.RoutePath == "" {
+			rctx.RoutePath = r.URL.EscapedPath()
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // handlers holds what the route handlers share.
@@ -259,6 +277,10 @@ func baseName(path string) string {
 }
 
 func (h *handlers) stats(w http.ResponseWriter, r *http.Request) {
+	if _, err := queryParams(r, nil); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
 	st, err := h.s.Stats(r.Context())
 	if err != nil {
 		h.writeError(w, r, err)

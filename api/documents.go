@@ -38,6 +38,11 @@ func (h *handlers) document(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
+	// Like every /v1 route, it takes no parameter it does not know.
+	if _, err := queryParams(r, nil); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
 	defer cancel()
 	doc, err := h.s.Document(ctx, id)

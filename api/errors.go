@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -35,20 +36,28 @@ func badParam(param, format string, args ...any) *apiError {
 }
 
 // statusTable maps domain errors to responses. Anything not in it is a 500
-// whose body says only "internal error"; the details go to the log.
+// whose body says only "internal error"; the details go to the log. param
+// names the parameter a domain error is about; message, when set, replaces
+// the error's text, which for a timeout may come from deep in the index.
 var statusTable = []struct {
-	err    error
-	status int
-	code   string
+	err     error
+	status  int
+	code    string
+	param   string
+	message string
 }{
-	{index.ErrNotFound, http.StatusNotFound, "not_found"},
-	{index.ErrBadQuery, http.StatusBadRequest, "invalid_query"},
-	{index.ErrFrontMatter, http.StatusBadRequest, "invalid_document"},
-	{index.ErrEncoding, http.StatusBadRequest, "invalid_document"},
-	{index.ErrEmpty, http.StatusBadRequest, "invalid_document"},
-	{index.ErrBusy, http.StatusConflict, "busy"},
-	{context.DeadlineExceeded, http.StatusServiceUnavailable, "timeout"},
-	{context.Canceled, 499, "canceled"},
+	{index.ErrNotFound, http.StatusNotFound, "not_found", "", ""},
+	// The index's only query errors are about q: the API checks from and
+	// size itself.
+	{index.ErrBadQuery, http.StatusBadRequest, "invalid_query", "q", ""},
+	{index.ErrFrontMatter, http.StatusBadRequest, "invalid_document", "", ""},
+	{index.ErrEncoding, http.StatusBadRequest, "invalid_document", "", ""},
+	{index.ErrEmpty, http.StatusBadRequest, "invalid_document", "", ""},
+	{index.ErrNotMarkdown, http.StatusBadRequest, "invalid_document", "", ""},
+	{index.ErrTooBig, http.StatusRequestEntityTooLarge, "body_too_large", "", ""},
+	{index.ErrBusy, http.StatusConflict, "busy", "", ""},
+	{context.DeadlineExceeded, http.StatusServiceUnavailable, "timeout", "", "the request took longer than the server allows; try a narrower query"},
+	{context.Canceled, 499, "canceled", "", "the request was canceled"},
 }
 
 // classify maps err to what a client is told: status, code, message and
@@ -61,7 +70,7 @@ func classify(err error) (status int, code, message, param string, ok bool) {
 	}
 	for _, e := range statusTable {
 		if errors.Is(err, e.err) {
-			return e.status, e.code, err.Error(), "", true
+			return e.status, e.code, cmp.Or(e.message, err.Error()), e.param, true
 		}
 	}
 	return http.StatusInternalServerError, "internal", "internal error", "", false

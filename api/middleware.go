@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-chi/chi/v5/middleware"
 	"golang.org/x/time/rate"
 )
 
@@ -47,6 +48,60 @@ func cors(origins []string) func(http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// MaxHeaderBytes bounds a request's header fields, names and values
+// together (the request line is not counted): beyond it the API answers
+// 431 with its JSON error. The http.Server in front must read more than
+// this (its MaxHeaderBytes counts the request line as well), or net/http
+// refuses the request first, in plain text.
+const MaxHeaderBytes = 16 << 10
+
+// limitHeaders answers 431 header_too_large to a request whose header
+// fields exceed MaxHeaderBytes.
+func limitHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := len("Host: \r\n") + len(r.Host)
+		for name, values := range r.Header {
+			for _, v := range values {
+				n += len(name) + len(": \r\n") + len(v)
+			}
+		}
+		if n > MaxHeaderBytes {
+			writeJSON(w, http.StatusRequestHeaderFieldsTooLarge, errorBody("header_too_large",
+				fmt.Sprintf("the request's header fields are %d bytes, the limit is %d", n, MaxHeaderBytes)))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// maxRequestIDLen bounds the X-Request-Id a client may choose.
+const maxRequestIDLen = 64
+
+// cleanRequestID drops a client's X-Request-Id that is longer than
+// maxRequestIDLen or holds anything but printable ASCII, so that
+// middleware.RequestID makes one up instead: the id is echoed in a
+// response header and written to every log line of the request.
+func cleanRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if id := r.Header.Get(middleware.RequestIDHeader); id != "" && !printableID(id) {
+			r.Header.Del(middleware.RequestIDHeader)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func printableID(id string) bool {
+	if len(id) > maxRequestIDLen {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] <= ' ' || id[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // maxBodyBytes bounds request bodies; the public routes take none.

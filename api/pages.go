@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
@@ -139,18 +140,28 @@ var pageFilters = []struct{ param, label, facet string }{
 
 // searchPageHandler serves /: a search page that works without JavaScript.
 func (h *handlers) searchPage(w http.ResponseWriter, r *http.Request) {
-	in := r.URL.Query()
-	page := &searchPage{Q: in.Get("q"), Widget: "/widget.js?v=" + widgetVersion}
+	page := &searchPage{Widget: "/widget.js?v=" + widgetVersion}
 	status := http.StatusOK
 	fail := func(err error) {
 		code, _, message, _, ok := classify(err)
 		if ok && code < 500 {
 			page.Error, status = message, code
+			// The box shows the query back, but not a megabyte of it.
+			page.Q = truncate(strings.ToValidUTF8(page.Q, "\uFFFD"), 4*index.MaxQueryLen)
 			return
 		}
 		h.log.Error("search page", "err", err)
 		page.Error, status = "搜索出错，请稍后再试。", http.StatusServiceUnavailable
 	}
+	// A malformed %-escape is refused, as by the API, rather than dropped
+	// (which would search for something else than was asked).
+	in, err := queryValues(r)
+	if err != nil {
+		fail(err)
+		h.renderPage(w, r, status, "search", page)
+		return
+	}
+	page.Q = in.Get("q")
 	// The page's own parameters become the API's, so that both check
 	// them alike.
 	v := url.Values{"collapse": {"doc"}, "size": {strconv.Itoa(pageSize)}, "facets": {"tags,categories,year"}}
@@ -162,7 +173,9 @@ func (h *handlers) searchPage(w http.ResponseWriter, r *http.Request) {
 	pageNum := 1
 	if s := in.Get("page"); s != "" {
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n*pageSize > index.MaxWindow {
+		// n > MaxWindow/pageSize, not n*pageSize > MaxWindow, which a huge
+		// n overflows past.
+		if err != nil || n < 1 || n > index.MaxWindow/pageSize {
 			fail(badParam("page", "%q is not a page from 1 to %d", truncate(s, 20), index.MaxWindow/pageSize))
 			h.renderPage(w, r, status, "search", page)
 			return
@@ -300,10 +313,22 @@ type pageSection struct {
 // documentPageHandler serves /d/{doc_id}: the document with its sections
 // anchored (#s3), the query's words marked when ?q= is given.
 func (h *handlers) documentPage(w http.ResponseWriter, r *http.Request) {
-	page := &documentPage{Q: r.URL.Query().Get("q"), Widget: "/widget.js?v=" + widgetVersion}
+	page := &documentPage{Widget: "/widget.js?v=" + widgetVersion}
 	id, err := parseDocID(chi.URLParam(r, "*"))
-	if err == nil && len(page.Q) > 4*index.MaxQueryLen {
-		err = badParam("q", "is too long")
+	var in url.Values
+	if err == nil {
+		in, err = queryValues(r)
+	}
+	if err == nil {
+		// The q of a link from the search page, checked as that page does.
+		switch q := in.Get("q"); {
+		case !utf8.ValidString(q):
+			err = badParam("q", "is not valid UTF-8")
+		case utf8.RuneCountInString(q) > index.MaxQueryLen:
+			err = badParam("q", "is %d characters long, the limit is %d", utf8.RuneCountInString(q), index.MaxQueryLen)
+		default:
+			page.Q = q
+		}
 	}
 	if err != nil {
 		page.Error = err.Error()

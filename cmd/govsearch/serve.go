@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -15,6 +16,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -36,6 +38,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	rateLimit := fs.Float64("rate-limit", 20, "requests a second one client (IP address) may make to /v1; 0 for no limit")
 	rateBurst := fs.Int("rate-burst", 40, "requests one client may make at once before -rate-limit applies")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
+	maxConns := fs.Int("max-conns", defaultMaxConns, "connections the server keeps open at once; more wait in the kernel's queue")
 	adminToken := fs.String("admin-token", "", "bearer token enabling PUT and DELETE /v1/documents/{doc_id}; without it they do not exist (prefer GOVSEARCH_ADMIN_TOKEN to a flag, which other users can see)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -52,6 +55,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		log = slog.New(slog.NewJSONHandler(stderr, nil))
 	default:
 		return fmt.Errorf("%w: -log-format %q: must be text or json", errUsage, *logFormat)
+	}
+	if *maxConns < 1 {
+		return fmt.Errorf("%w: -max-conns must be 1 or more", errUsage)
 	}
 	if *rateLimit < 0 || *rateBurst < 1 {
 		return fmt.Errorf("%w: -rate-limit must be 0 or more and -rate-burst 1 or more", errUsage)
@@ -77,7 +83,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	srv, err := startServer(serverConfig{Index: indexDir, Addr: *addr, Logger: log, Synonyms: syn, SynonymsFile: absOr(*synonyms),
+	srv, err := startServer(serverConfig{Index: indexDir, Addr: *addr, Logger: log, Synonyms: syn, SynonymsFile: absOr(*synonyms), MaxConns: *maxConns,
 		API: api.Options{CORSOrigins: origins, RateLimit: *rateLimit, RateBurst: *rateBurst, AdminToken: *adminToken,
 			Build: index.BuildOptions{Source: *src, UserDict: dict, UserDictFile: absOr(*userDict)}}})
 	if err != nil {
@@ -187,6 +193,29 @@ func sampleIndex(ctx context.Context, dict string, log *slog.Logger, stderr io.W
 	return dir, nil
 }
 
+// The server's defaults against slow and greedy clients.
+const (
+	// A client has 5 s to send its request line and headers, 10 s for the
+	// whole request (a PUT's document too); a response has 30 s to be
+	// written; an idle keep-alive connection is closed after 2 minutes.
+	defaultReadHeaderTimeout = 5 * time.Second
+	defaultReadTimeout       = 10 * time.Second
+	defaultWriteTimeout      = 30 * time.Second
+	defaultIdleTimeout       = 120 * time.Second
+	// defaultMaxHeaderBytes is what net/http reads of a request's head:
+	// room for the URL of a 100 KB query plus api.MaxHeaderBytes of header
+	// fields, so that the API refuses both with a JSON error naming what is
+	// too long; only a larger head gets net/http's plain-text 431.
+	defaultMaxHeaderBytes = 128 << 10
+	// defaultMaxConns caps open connections: each costs a file descriptor,
+	// which the index needs too (bleve opens its segment files, a reindex
+	// more), and up to defaultMaxHeaderBytes of memory while its head is
+	// read. 1,024 is far more than the clients one instance serves at its
+	// rate limits, and far below the descriptors a Go process has on Linux
+	// (it raises its soft limit to the hard one, commonly 524,288).
+	defaultMaxConns = 1024
+)
+
 // serverConfig configures a server.
 type serverConfig struct {
 	Index    string
@@ -197,13 +226,18 @@ type serverConfig struct {
 	SynonymsFile string
 	// API configures the handler; its Logger is Logger.
 	API api.Options
+	// The server's timeouts and limits; 0 means the default (above).
+	// Tests shorten them to watch a stalled client being cut off.
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	MaxHeaderBytes, MaxConns                                  int
 }
 
 // server is the HTTP service over one open index; tests drive it directly.
 type server struct {
-	ix   *index.Live
-	ln   net.Listener
-	http *http.Server
+	ix    *index.Live
+	ln    net.Listener
+	conns *connLimiter
+	http  *http.Server
 }
 
 // startServer opens the index and listens at once, so that a busy port is
@@ -221,19 +255,17 @@ func startServer(cfg serverConfig) (*server, error) {
 	opts := cfg.API
 	opts.Logger = cfg.Logger
 	h := api.NewHandler(ix, opts)
-	return &server{
-		ix: ix,
-		ln: ln,
-		http: &http.Server{
-			Handler:           h,
-			ReadHeaderTimeout: 5 * time.Second,
-			ReadTimeout:       10 * time.Second,
-			WriteTimeout:      30 * time.Second,
-			IdleTimeout:       120 * time.Second,
-			MaxHeaderBytes:    16 << 10,
-			ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
-		},
-	}, nil
+	hs := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: cmp.Or(cfg.ReadHeaderTimeout, defaultReadHeaderTimeout),
+		ReadTimeout:       cmp.Or(cfg.ReadTimeout, defaultReadTimeout),
+		WriteTimeout:      cmp.Or(cfg.WriteTimeout, defaultWriteTimeout),
+		IdleTimeout:       cmp.Or(cfg.IdleTimeout, defaultIdleTimeout),
+		MaxHeaderBytes:    cmp.Or(cfg.MaxHeaderBytes, defaultMaxHeaderBytes),
+		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+	}
+	conns := newConnLimiter(ln, cmp.Or(cfg.MaxConns, defaultMaxConns), hs.SetKeepAlivesEnabled)
+	return &server{ix: ix, ln: ln, conns: conns, http: hs}, nil
 }
 
 // Addr is the address the server listens on (useful with port 0).
@@ -241,7 +273,7 @@ func (s *server) Addr() string { return s.ln.Addr().String() }
 
 // Serve serves until Shutdown.
 func (s *server) Serve() error {
-	if err := s.http.Serve(s.ln); !errors.Is(err, http.ErrServerClosed) {
+	if err := s.http.Serve(s.conns); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
@@ -253,4 +285,108 @@ func (s *server) Shutdown(ctx context.Context) error {
 	herr := s.http.Shutdown(ctx)
 	ierr := s.ix.Close()
 	return errors.Join(herr, ierr)
+}
+
+// connLimiter is a listener that keeps at most max connections open. At
+// the cap, Accept waits, and new connections wait in the kernel's accept
+// queue, where they cost no file descriptor; and the server stops keeping
+// idle connections alive (keepAlive(false) closes those idle now and has
+// each later response close its connection), so that slots free as soon
+// as requests end and not an IdleTimeout later: otherwise a few hundred
+// clients holding idle connections could lock everyone else out. Keep-alive
+// returns once half the slots are free.
+type connLimiter struct {
+	net.Listener
+	slots     chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+	keepAlive func(bool)
+
+	mu        sync.Mutex
+	open      int
+	peak      int
+	saturated bool
+	// adjusting serializes keepAlive calls, made outside mu: closing idle
+	// connections calls back into release.
+	adjusting sync.Mutex
+}
+
+func newConnLimiter(ln net.Listener, max int, keepAlive func(bool)) *connLimiter {
+	return &connLimiter{Listener: ln, slots: make(chan struct{}, max), done: make(chan struct{}), keepAlive: keepAlive}
+}
+
+// Accept waits for a free slot, then for a connection.
+func (l *connLimiter) Accept() (net.Conn, error) {
+	select {
+	case l.slots <- struct{}{}:
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		<-l.slots
+		return nil, err
+	}
+	l.mu.Lock()
+	l.open++
+	l.peak = max(l.peak, l.open)
+	changed := !l.saturated && l.open >= cap(l.slots)
+	l.saturated = l.saturated || changed
+	l.mu.Unlock()
+	if changed {
+		go l.adjust()
+	}
+	return &limitedConn{Conn: c, l: l}, nil
+}
+
+// Close stops Accept, also one waiting for a slot.
+func (l *connLimiter) Close() error {
+	l.closeOnce.Do(func() { close(l.done) })
+	return l.Listener.Close()
+}
+
+// release frees a closed connection's slot.
+func (l *connLimiter) release() {
+	l.mu.Lock()
+	l.open--
+	changed := l.saturated && l.open <= cap(l.slots)/2
+	l.saturated = l.saturated && !changed
+	l.mu.Unlock()
+	<-l.slots
+	if changed {
+		go l.adjust()
+	}
+}
+
+// adjust turns keep-alive off while saturated, on otherwise, as the state
+// is when it runs: calls may run out of order, the last one wins.
+func (l *connLimiter) adjust() {
+	l.adjusting.Lock()
+	defer l.adjusting.Unlock()
+	l.mu.Lock()
+	on := !l.saturated
+	l.mu.Unlock()
+	if l.keepAlive != nil {
+		l.keepAlive(on)
+	}
+}
+
+// stats reports the connections open now and the most ever open at once.
+func (l *connLimiter) stats() (open, peak int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.open, l.peak
+}
+
+// limitedConn gives its slot back when closed.
+type limitedConn struct {
+	net.Conn
+	l    *connLimiter
+	once sync.Once
+}
+
+func (c *limitedConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.l.release)
+	return err
 }
