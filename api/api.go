@@ -11,6 +11,7 @@ import (
 	"math"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -47,6 +48,10 @@ type Options struct {
 	// enables PUT and DELETE /v1/documents/{doc_id} for requests bearing
 	// it. Without it those routes do not exist (404).
 	AdminToken string
+	// PublicURL is where readers reach the service (https://search.example.com),
+	// for the absolute links of feeds and citations; without it they are
+	// made of the Host a request was sent to.
+	PublicURL string
 	// Build is how POST /v1/admin/reindex rebuilds (its Source and
 	// UserDict), when the Searcher is also a Rebuilder; without a Source
 	// the route answers 409.
@@ -62,7 +67,7 @@ func NewHandler(s Searcher, opts Options) http.Handler {
 	if opts.SearchTimeout <= 0 {
 		opts.SearchTimeout = 10 * time.Second
 	}
-	h := &handlers{s: s, log: opts.Logger, timeout: opts.SearchTimeout}
+	h := &handlers{s: s, log: opts.Logger, timeout: opts.SearchTimeout, publicURL: strings.TrimRight(opts.PublicURL, "/")}
 	h.metrics = newMetrics(func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
@@ -111,15 +116,18 @@ func NewHandler(s Searcher, opts Options) http.Handler {
 	}
 	// The pages for people (see pages.go) and the widget newsrooms embed.
 	r.Get("/widget.js", h.widget)
+	r.Get("/page.js", h.pageScript)
 	r.With(limit).Get("/", h.searchPage)
 	r.With(limit).Get("/d/*", h.documentPage)
 	r.Get("/embed", h.embedPage)
 	r.Route("/v1", func(r chi.Router) {
 		r.Use(limit)
 		r.Get("/search", h.search)
+		r.Get("/search.atom", h.feed)
 		r.Get("/suggest", h.suggest)
 		r.Get("/documents/{doc_id}", h.document)
 		r.Get("/documents/{doc_id}/related", h.related)
+		r.Get("/documents/{doc_id}/sections/{n}/cite", h.cite)
 		r.Get("/stats", h.stats)
 		if admin {
 			auth := h.adminAuth(opts.AdminToken)
@@ -156,6 +164,8 @@ type handlers struct {
 	log     *slog.Logger
 	timeout time.Duration
 	metrics *metrics
+	// publicURL is Options.PublicURL without a trailing slash.
+	publicURL string
 }
 
 func (h *handlers) healthz(w http.ResponseWriter, r *http.Request) {

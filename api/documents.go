@@ -30,6 +30,8 @@ type sectionJSON struct {
 	Section int    `json:"section"`
 	Heading string `json:"heading"`
 	Text    string `json:"text"`
+	// Anchor is the section's permalink anchor (index.Reply.Anchors).
+	Anchor string `json:"anchor"`
 }
 
 func (h *handlers) document(w http.ResponseWriter, r *http.Request) {
@@ -68,8 +70,9 @@ func (h *handlers) document(w http.ResponseWriter, r *http.Request) {
 		FrontMatter: fm,
 		Sections:    make([]sectionJSON, 0, len(doc.Sections)),
 	}
-	for _, s := range doc.Sections {
-		out.Sections = append(out.Sections, sectionJSON{Section: s.Num, Heading: s.Heading, Text: s.Text})
+	anchors := doc.Anchors()
+	for i, s := range doc.Sections {
+		out.Sections = append(out.Sections, sectionJSON{Section: s.Num, Heading: s.Heading, Text: s.Text, Anchor: anchors[i]})
 	}
 	if !doc.Info.IsZero() {
 		out.Reply = &doc.Info

@@ -23,19 +23,28 @@ import (
 // The search pages and the widget are embedded, so the one binary serves
 // them with no files beside it and no build step.
 //
-//go:embed web/widget.js web/pages.html
+//go:embed web/widget.js web/page.js web/pages.html
 var web embed.FS
 
 var (
 	widgetJS      = mustRead("web/widget.js")
 	widgetVersion = func() string { s := sha256.Sum256(widgetJS); return hex.EncodeToString(s[:6]) }()
-	pages         = template.Must(template.New("pages.html").Funcs(template.FuncMap{
+	// pageJS is the document page's script: its "copy citation" buttons.
+	pageJS      = mustRead("web/page.js")
+	pageVersion = func() string { s := sha256.Sum256(pageJS); return hex.EncodeToString(s[:6]) }()
+	pages       = template.Must(template.New("pages.html").Funcs(template.FuncMap{
 		// marked is for the index's escaped, marked fields only: the
 		// snippets, title_html and heading_html, whose only tags are
 		// <mark>.
 		"marked": func(s string) template.HTML { return template.HTML(s) },
+		// head is what the pages' common head shows: the title, and
+		// the feed of the search on the page, if any.
+		"head": func(title, feed string) pageHead { return pageHead{title, feed} },
 	}).ParseFS(web, "web/pages.html"))
 )
+
+// pageHead is the data of the pages' common head.
+type pageHead struct{ Title, Feed string }
 
 func mustRead(name string) []byte {
 	b, err := web.ReadFile(name)
@@ -81,10 +90,20 @@ func (h *handlers) renderPage(w http.ResponseWriter, r *http.Request, status int
 // widget serves /widget.js: with ?v= its version, cacheable for a year,
 // else for an hour, revalidated by its ETag.
 func (h *handlers) widget(w http.ResponseWriter, r *http.Request) {
-	etag := `"` + widgetVersion + `"`
+	serveScript(w, r, widgetJS, widgetVersion)
+}
+
+// pageScript serves /page.js, the document page's script, as widget does.
+func (h *handlers) pageScript(w http.ResponseWriter, r *http.Request) {
+	serveScript(w, r, pageJS, pageVersion)
+}
+
+// serveScript serves an embedded script of the given version.
+func serveScript(w http.ResponseWriter, r *http.Request, js []byte, version string) {
+	etag := `"` + version + `"`
 	hd := w.Header()
 	hd.Set("ETag", etag)
-	if r.URL.Query().Get("v") == widgetVersion {
+	if r.URL.Query().Get("v") == version {
 		hd.Set("Cache-Control", "public, max-age=31536000, immutable")
 	} else {
 		hd.Set("Cache-Control", "public, max-age=3600")
@@ -96,16 +115,23 @@ func (h *handlers) widget(w http.ResponseWriter, r *http.Request) {
 	}
 	hd.Set("Content-Type", "text/javascript; charset=utf-8")
 	hd.Set("X-Content-Type-Options", "nosniff")
-	w.Write(widgetJS)
+	w.Write(js)
 }
 
 // searchPage is what the search page shows.
 type searchPage struct {
-	Q, Error   string
-	Total      uint64
-	Took       string
-	Hits       []pageHit
-	Filters    []pageLink // the filters in force, each a link that removes it
+	Q, Error string
+	Total    uint64
+	Took     string
+	Hits     []pageHit
+	Filters  []pageLink // the filters in force, each a link that removes it
+	// Readings are what was read out of q as filters (see
+	// index.Interpret), each a link that searches that part as typed;
+	// Raw searches all of q as typed.
+	Readings []pageLink
+	Raw      string
+	// Feed is the Atom feed of this search.
+	Feed       string
 	Facets     []pageFacet
 	Prev, Next string
 	Pages      []pageLink
@@ -165,7 +191,7 @@ func (h *handlers) searchPage(w http.ResponseWriter, r *http.Request) {
 	// The page's own parameters become the API's, so that both check
 	// them alike.
 	v := url.Values{"collapse": {"doc"}, "size": {strconv.Itoa(pageSize)}, "facets": {"tags,categories,year"}}
-	for _, k := range []string{"q", "tag", "category"} {
+	for _, k := range []string{"q", "tag", "category", "raw"} {
 		if vals := in[k]; len(vals) > 0 {
 			v[k] = vals
 		}
@@ -212,10 +238,17 @@ func (h *handlers) searchPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page.Total, page.Took = res.Total, res.Took.Round(time.Millisecond).String()
+	feed := url.Values{}
+	for _, k := range []string{"q", "tag", "category", "since", "until", "raw"} {
+		if vals := v[k]; len(vals) > 0 {
+			feed[k] = vals
+		}
+	}
+	page.Feed = "/v1/search.atom?" + feed.Encode()
 	for _, hit := range res.Hits {
 		doc := docPath(hit.DocID)
 		ph := pageHit{
-			Href: doc + "?q=" + url.QueryEscape(page.Q) + "#s" + strconv.Itoa(hit.Section), DocHref: doc,
+			Href: doc + "?q=" + url.QueryEscape(page.Q) + "#" + hit.Anchor, DocHref: doc,
 			TitleHTML: hit.TitleHTML, HeadingHTML: hit.HeadingHTML, Snippet: hit.Snippet,
 			Publisher: hit.Publisher, MoreSections: hit.MoreSections,
 		}
@@ -245,6 +278,17 @@ func (h *handlers) searchPage(w http.ResponseWriter, r *http.Request) {
 			out.Set(key, value)
 		}
 		return "/?" + out.Encode()
+	}
+	if in := res.Interpreted; in != nil {
+		labels := map[string]string{index.FilterDate: "日期", index.FilterIssuer: "发文机关", index.FilterKind: "类型",
+			index.FilterSession: "届次", index.FilterAddressee: "答复对象"}
+		for _, rd := range in.Readings {
+			page.Readings = append(page.Readings, pageLink{
+				Label: rd.Text + " → " + labels[rd.Filter] + "：" + readingValue(rd),
+				Href:  link("q", quotePart(page.Q, rd.Text)),
+			})
+		}
+		page.Raw = link("raw", "1")
 	}
 	for _, f := range pageFilters {
 		current := in.Get(f.param)
@@ -284,6 +328,36 @@ func (h *handlers) searchPage(w http.ResponseWriter, r *http.Request) {
 	h.renderPage(w, r, status, "search", page)
 }
 
+// readingValue is how the search page shows what a part was read as.
+func readingValue(rd index.Reading) string {
+	if rd.Filter != index.FilterDate {
+		return rd.Value
+	}
+	from, to, _ := strings.Cut(rd.Value, "..")
+	switch {
+	case from == "":
+		return to + " 以前"
+	case to == "":
+		return from + " 以来"
+	case from == to:
+		return from
+	}
+	return from + " 至 " + to
+}
+
+// quotePart is q with its first unquoted part that is exactly part put in
+// quotes: searched as typed, not read as a filter.
+func quotePart(q, part string) string {
+	fields := strings.Fields(q)
+	for i, f := range fields {
+		if f == part {
+			fields[i] = "“" + part + "”"
+			break
+		}
+	}
+	return strings.Join(fields, " ")
+}
+
 // docPath is the path of a document's page; each segment of the doc_id
 // escaped.
 func docPath(docID string) string {
@@ -302,10 +376,16 @@ type documentPage struct {
 	Tags, Categories       []string
 	Sections               []pageSection
 	Widget                 string
+	// Script is the page's own script (its copy citation buttons).
+	Script string
 }
 
 type pageSection struct {
-	Anchor      string
+	// Anchor is the section's permalink anchor (index.Reply.Anchors),
+	// Num its number: #s3 links still land on it.
+	Anchor, Num string
+	// Cite is the section's citation in the API.
+	Cite        string
 	HeadingHTML string
 	Paragraphs  []string
 }
@@ -313,7 +393,7 @@ type pageSection struct {
 // documentPageHandler serves /d/{doc_id}: the document with its sections
 // anchored (#s3), the query's words marked when ?q= is given.
 func (h *handlers) documentPage(w http.ResponseWriter, r *http.Request) {
-	page := &documentPage{Widget: "/widget.js?v=" + widgetVersion}
+	page := &documentPage{Widget: "/widget.js?v=" + widgetVersion, Script: "/page.js?v=" + pageVersion}
 	id, err := parseDocID(chi.URLParam(r, "*"))
 	var in url.Values
 	if err == nil {
@@ -361,8 +441,10 @@ func (h *handlers) documentPage(w http.ResponseWriter, r *http.Request) {
 	if s, _ := doc.Meta["source"].(string); strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://") {
 		page.Source = s
 	}
-	for _, s := range doc.Sections {
-		ps := pageSection{Anchor: "s" + strconv.Itoa(s.Num), Paragraphs: hl.Paragraphs(s.Text)}
+	anchors := doc.Anchors()
+	for i, s := range doc.Sections {
+		ps := pageSection{Anchor: anchors[i], Num: "s" + strconv.Itoa(s.Num), Paragraphs: hl.Paragraphs(s.Text),
+			Cite: "/v1/documents/" + url.PathEscape(doc.DocID) + "/sections/" + anchors[i] + "/cite"}
 		if s.Heading != "" {
 			ps.HeadingHTML = hl.Line(s.Heading)
 		}
@@ -379,11 +461,7 @@ type embedPage struct {
 // embedPageHandler serves /embed: how to put the widget on a page, with a
 // live example.
 func (h *handlers) embedPage(w http.ResponseWriter, r *http.Request) {
-	scheme := "http"
-	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
-		scheme = "https"
-	}
-	origin := scheme + "://" + r.Host
+	origin := h.origin(r)
 	page := &embedPage{Origin: origin, Widget: "/widget.js?v=" + widgetVersion}
 	page.Snippet = `<script src="` + origin + `/widget.js?v=` + widgetVersion + `" defer></script>
 <govsearch-box endpoint="` + origin + `" placeholder="搜索政府答复"></govsearch-box>`

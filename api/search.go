@@ -26,6 +26,10 @@ type searchResponse struct {
 	Hits   []hitJSON `json:"hits"`
 	// Facets is present when asked for: facet name to its top values.
 	Facets map[string][]facetJSON `json:"facets,omitempty"`
+	// Interpreted says how q was read, when dates, issuing bodies, kinds,
+	// sessions or addressees were read out of it as filters (raw=1 turns
+	// that off); absent otherwise.
+	Interpreted *index.Interpretation `json:"interpreted,omitempty"`
 }
 
 type hitJSON struct {
@@ -41,6 +45,9 @@ type hitJSON struct {
 	Source     string   `json:"source"`
 	Score      float64  `json:"score"`
 	Snippet    string   `json:"snippet"`
+	// Anchor is the section's permalink anchor: /d/{doc_id}#{anchor}
+	// stays on this passage as long as its text does.
+	Anchor string `json:"anchor"`
 	// TitleHTML and HeadingHTML are escaped, with matches in <mark>.
 	TitleHTML   string `json:"title_html"`
 	HeadingHTML string `json:"heading_html"`
@@ -92,10 +99,11 @@ func EncodeSearch(w io.Writer, res *index.SearchResult) error {
 
 func newSearchResponse(res *index.SearchResult, collapsed bool) searchResponse {
 	out := searchResponse{
-		Query:  res.Query,
-		Total:  res.Total,
-		TookMS: float64(res.Took.Microseconds()) / 1000,
-		Hits:   make([]hitJSON, 0, len(res.Hits)),
+		Query:       res.Query,
+		Total:       res.Total,
+		TookMS:      float64(res.Took.Microseconds()) / 1000,
+		Hits:        make([]hitJSON, 0, len(res.Hits)),
+		Interpreted: res.Interpreted,
 	}
 	for _, hit := range res.Hits {
 		out.Hits = append(out.Hits, hitJSON{
@@ -111,6 +119,7 @@ func newSearchResponse(res *index.SearchResult, collapsed bool) searchResponse {
 			Source:      hit.Source,
 			Score:       hit.Score,
 			Snippet:     hit.Snippet,
+			Anchor:      hit.Anchor,
 			TitleHTML:   hit.TitleHTML,
 			HeadingHTML: hit.HeadingHTML,
 			Reply:       hit.Reply,
@@ -140,6 +149,7 @@ var searchParams = map[string]bool{
 	"q": true, "from": true, "size": true, "sort": true, "collapse": true, "facets": true,
 	"since": true, "until": true, "tag": false, "category": false, "publisher": false,
 	"addressee": false, "ministry": false, "kind": false, "term": true, "session": true, "proposal_no": true,
+	"raw": true,
 }
 
 // maxQueryWords bounds the words of q, counted at white space as the
@@ -154,7 +164,14 @@ const maxFilterLen = 100
 // parseSearch validates the query string of a search (its parameter names
 // checked by queryParams); each error names the parameter and its limit.
 func parseSearch(v url.Values) (index.SearchRequest, error) {
-	req := index.SearchRequest{Size: index.DefaultSize}
+	req := index.SearchRequest{Size: index.DefaultSize, Interpret: true}
+	switch raw := v.Get("raw"); raw {
+	case "", "0":
+	case "1":
+		req.Interpret = false
+	default:
+		return req, badParam("raw", "%q is not 1 (search q as typed) or 0", truncate(raw, 20))
+	}
 	q := v.Get("q")
 	switch {
 	case !utf8.ValidString(q):

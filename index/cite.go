@@ -19,8 +19,7 @@ func (r *Reply) Anchors() []string {
 	out := make([]string, len(r.Sections))
 	seen := map[string]int{}
 	for i, s := range r.Sections {
-		sum := sha256.Sum256([]byte(s.Heading + "\n" + s.Text))
-		a := "s-" + hex.EncodeToString(sum[:4])
+		a := sectionAnchor(s.Heading, s.Text)
 		seen[a]++
 		if n := seen[a]; n > 1 {
 			a += "-" + strconv.Itoa(n)
@@ -28,6 +27,13 @@ func (r *Reply) Anchors() []string {
 		out[i] = a
 	}
 	return out
+}
+
+// sectionAnchor is the anchor of a section with this heading and text (a
+// hit's; see Anchors for the suffix of a repeated one).
+func sectionAnchor(heading, text string) string {
+	sum := sha256.Sum256([]byte(heading + "\n" + text))
+	return "s-" + hex.EncodeToString(sum[:4])
 }
 
 // SectionRef finds a section by its number (3) or its anchor (s-1a2b3c4d,

@@ -99,3 +99,20 @@ func TestCite(t *testing.T) {
 		t.Error("a section past the end was cited")
 	}
 }
+
+// A hit carries its section's anchor, the one the document's page has.
+func TestHitAnchor(t *testing.T) {
+	ix := openSample(t)
+	res, err := ix.Search(t.Context(), SearchRequest{Query: "弹性产能"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := res.Hits[0]
+	doc, err := ix.Document(t.Context(), h.DocID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := doc.Anchors()[h.Section]; h.Anchor != want {
+		t.Errorf("hit %s: anchor %q, the document's section has %q", h.ID, h.Anchor, want)
+	}
+}

@@ -40,11 +40,11 @@ type Interpretation struct {
 	Query    string    `json:"query"`
 	Readings []Reading `json:"readings"`
 	// The filters, as Search applies them.
-	Since, Until  time.Time
-	Issuers       []string
-	Kinds         []string
-	Addressees    []string
-	Term, Session int
+	Since, Until  time.Time `json:"-"`
+	Issuers       []string  `json:"-"`
+	Kinds         []string  `json:"-"`
+	Addressees    []string  `json:"-"`
+	Term, Session int       `json:"-"`
 }
 
 // kindWords are the words a reporter types for the kinds of letter that

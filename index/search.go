@@ -13,6 +13,8 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+
+	"github.com/govsearch/govsearch/analyzer"
 )
 
 // Size limits of a search request.
@@ -135,6 +137,9 @@ type Hit struct {
 	// TitleHTML and HeadingHTML are the title and heading, escaped, with
 	// the matches marked.
 	TitleHTML, HeadingHTML string
+	// Anchor is the section's permalink anchor (see Reply.Anchors):
+	// /d/{doc_id}#{anchor}.
+	Anchor string
 	// MoreSections counts the document's other matching sections, when
 	// the search is collapsed.
 	MoreSections int
@@ -195,7 +200,9 @@ func (ix *Index) Ready(ctx context.Context) error {
 // search runs a search on the index itself.
 func (ix *Index) search(ctx context.Context, req SearchRequest, start time.Time) (*SearchResult, error) {
 	p := &plan{query: query.NewMatchAllQuery()}
-	if strings.TrimSpace(req.Query) != "" {
+	// A query of control characters normalizes to nothing, as its cache
+	// key does: it lists everything, as an empty one.
+	if strings.TrimSpace(analyzer.NormalizeString(req.Query)) != "" {
 		var err error
 		if p, err = ix.plan(req.Query); err != nil {
 			return nil, err
@@ -351,6 +358,7 @@ func (ix *Index) hit(m *search.DocumentMatch, p *plan) Hit {
 		h.Score = 0
 	}
 	text := str(m.Fields[fieldText])
+	h.Anchor = sectionAnchor(h.Heading, text)
 	mark := func(field, s string) []span {
 		if ix.variant == VariantGovsearch {
 			return markSpans(s, p.marks, p.words)

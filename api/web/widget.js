@@ -10,7 +10,7 @@
 // --govsearch-muted, --govsearch-mark, --govsearch-border,
 // --govsearch-radius and --govsearch-font, or style its parts: box, form,
 // input, button, listbox, option, chips, chip, status, results, result,
-// title, meta, heading, snippet, more.
+// title, meta, heading, snippet, more, feed.
 //
 // Only the server's escaped, marked fields (title_html, heading_html,
 // snippet) are inserted as HTML; all other text is set as text.
@@ -54,6 +54,7 @@ li.result { padding: .75rem 0; border-top: 1px solid var(--govsearch-border, #e2
 mark { background: var(--govsearch-mark, #ffe58a); color: inherit; padding: 0 .1em; }
 .more { margin-top: .75rem; width: 100%; padding: .5rem; background: transparent; color: inherit;
   border: 1px solid var(--govsearch-border, #c4c4c4); }
+.feed { display: inline-block; margin-top: .6rem; font-size: .85em; color: var(--govsearch-muted, #666); }
 [hidden] { display: none !important; }
 `;
 
@@ -91,7 +92,9 @@ mark { background: var(--govsearch-mark, #ffe58a); color: inherit; padding: 0 .1
       this.status = el("p", { part: "status", class: "status", role: "status", "aria-live": "polite" });
       this.results = el("ol", { part: "results" });
       this.more = el("button", { part: "more", class: "more", type: "button", hidden: "" }, "更多结果");
-      box.append(this.form, this.chips, this.status, this.results, this.more);
+      // The search as an Atom feed, for a feed reader to follow.
+      this.feed = el("a", { part: "feed", class: "feed", type: "application/atom+xml", target: "_blank", rel: "noopener", hidden: "" }, "订阅这个搜索（Atom）");
+      box.append(this.form, this.chips, this.status, this.results, this.more, this.feed);
       root.appendChild(box);
 
       this.active = -1;
@@ -218,14 +221,18 @@ mark { background: var(--govsearch-mark, #ffe58a); color: inherit; padding: 0 .1
       for (const h of body.hits || []) this.results.append(this.renderHit(h, q));
       this.from += (body.hits || []).length;
       const total = body.total || 0;
-      this.status.textContent = total ? `找到 ${total} 篇文件` : `没有找到“${q}”`;
+      const read = ((body.interpreted || {}).readings || []).map((r) => r.text);
+      this.status.textContent = (total ? `找到 ${total} 篇文件` : `没有找到“${q}”`) + (read.length ? `（按 ${read.join("、")} 筛选）` : "");
+      const feed = new URLSearchParams(params.filter(([k]) => k === "q" || k === "tag" || k === "since" || k === "until"));
+      this.feed.href = `${this.endpoint}/v1/search.atom?${feed}`;
+      this.feed.hidden = false;
       this.more.hidden = this.from >= total || !(body.hits || []).length;
     }
 
     renderHit(h, q) {
       const li = el("li", { part: "result", class: "result" });
       const href = h.source && /^https?:\/\//.test(h.source) ? h.source
-        : `${this.endpoint}/d/${h.doc_id.split("/").map(encodeURIComponent).join("/")}?q=${encodeURIComponent(q)}#s${h.section}`;
+        : `${this.endpoint}/d/${h.doc_id.split("/").map(encodeURIComponent).join("/")}?q=${encodeURIComponent(q)}#${h.anchor || "s" + h.section}`;
       const a = el("a", { part: "title", class: "title", href: href, target: "_blank", rel: "noopener" });
       a.innerHTML = h.title_html; // escaped by the server, matches in <mark>
       li.append(a);

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -235,7 +236,7 @@ govsearch-box{--govsearch-accent:rgb(0, 100, 0)} govsearch-box::part(result){bor
 	if !strings.Contains(html, "<mark>弹性产能</mark>") {
 		t.Errorf("first result lacks <mark>弹性产能</mark>:\n%s", html)
 	}
-	if href := eval[string](t, ctx, shadow+`.querySelector("li.result a.title").href`); !strings.HasPrefix(href, govsearch+"/d/reply-miit-2020-2524?q=") || !strings.Contains(href, "#s1") {
+	if href := eval[string](t, ctx, shadow+`.querySelector("li.result a.title").href`); !strings.HasPrefix(href, govsearch+"/d/reply-miit-2020-2524?q=") || !regexp.MustCompile(`#s-[0-9a-f]{8}$`).MatchString(href) {
 		t.Errorf("result links to %q", href)
 	}
 	if n := eval[int](t, ctx, shadow+`.querySelectorAll(".chip").length`); n == 0 {
@@ -345,9 +346,14 @@ func TestBrowserPagesWithoutJavaScript(t *testing.T) {
 	// A hit links to its section on the document page, the words marked.
 	do(t, ctx, chromedp.Navigate(base+"/?q=%E5%BC%B9%E6%80%A7%E4%BA%A7%E8%83%BD"))
 	loading(t, ctx, chromedp.Click(chromedp.CSS(`ol.hits a.title`)))
-	waitFor(t, ctx, `location.pathname === "/d/reply-miit-2020-2524" && location.hash === "#s1"`, "the document page")
+	waitFor(t, ctx, `location.pathname === "/d/reply-miit-2020-2524" && /^#s-[0-9a-f]{8}$/.test(location.hash)`, "the document page")
 	if got := eval[string](t, ctx, `document.querySelector("section:target h2").innerHTML`); !strings.Contains(got, "<mark>弹性产能</mark>") {
 		t.Errorf("targeted section's heading: %q", got)
+	}
+	// Without script, the copy citation buttons stay hidden; the
+	// permalinks are there.
+	if !eval[bool](t, ctx, `[...document.querySelectorAll("button.cite")].every(b => b.hidden) && document.querySelectorAll("a.permalink").length > 0`) {
+		t.Error("copy citation buttons shown without script, or no permalinks")
 	}
 
 	// The hostile document's page shows its title as text.

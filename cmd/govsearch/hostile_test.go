@@ -1157,7 +1157,7 @@ date: 2021-01-02
 var pageTags = map[string]bool{"html": true, "head": true, "meta": true, "title": true, "style": true, "body": true, "header": true,
 	"a": true, "main": true, "form": true, "input": true, "button": true, "p": true, "div": true, "ol": true, "li": true, "mark": true,
 	"nav": true, "aside": true, "h1": true, "h2": true, "ul": true, "span": true, "article": true, "section": true, "pre": true,
-	"code": true, "script": true, "govsearch-box": true}
+	"code": true, "script": true, "govsearch-box": true, "output": true, "link": true, "strong": true}
 
 var (
 	tagRE  = regexp.MustCompile(`^<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s[^<>]*)?)>`)
@@ -1188,8 +1188,8 @@ func checkPage(t *testing.T, name, page string) {
 			styles++
 		}
 		if m[1] == "" && tag == "script" {
-			if !regexp.MustCompile(`^<script src="/widget\.js\?v=[0-9a-f]+" defer></script>`).MatchString(rest) {
-				t.Errorf("%s: a script that is not the widget: %.80q", name, rest)
+			if !regexp.MustCompile(`^<script src="/(widget|page)\.js\?v=[0-9a-f]+" defer></script>`).MatchString(rest) {
+				t.Errorf("%s: a script that is not the widget or the page's: %.80q", name, rest)
 			}
 		}
 		for _, a := range attrRE.FindAllStringSubmatch(m[3], -1) {

@@ -42,15 +42,15 @@ func TestPagesOverHTTP(t *testing.T) {
 		has    []string
 	}{
 		{"/", 200, []string{`<form class="search" action="/"`, `href="/embed"`}},
-		{"/?q=" + url.QueryEscape("弹性产能"), 200, []string{"<mark>弹性产能</mark>", `href="/d/reply-miit-2020-2524?q=`, "#s1", `href="/?q=`}},
+		{"/?q=" + url.QueryEscape("弹性产能"), 200, []string{"<mark>弹性产能</mark>", `href="/d/reply-miit-2020-2524?q=`, "#s-", `href="/?q=`}},
 		{"/?q=" + url.QueryEscape("国务院") + "&page=2", 200, []string{`rel="prev"`, `aria-current="page">2<`}},
 		{"/?q=" + url.QueryEscape("国务院") + "&year=1996", 200, []string{"年份：1996", "1996-"}},
 		{"/?q=x&page=0", 400, []string{"page:", "role=\"alert\""}},
 		{"/?q=x&year=abc", 400, []string{"year:"}},
 		{"/?q=" + url.QueryEscape(strings.Repeat("长", 300)), 400, []string{"q: is 300 characters long"}},
 		{"/?q=%ff", 400, []string{"not valid UTF-8"}},
-		{"/d/reply-miit-2020-2524?q=" + url.QueryEscape("弹性产能"), 200, []string{`<section id="s1">`, "<mark>弹性产能</mark>"}},
-		{"/d/guoban/govcn-5345413", 200, []string{`<section id="s0">`}},
+		{"/d/reply-miit-2020-2524?q=" + url.QueryEscape("弹性产能"), 200, []string{`<span id="s1"></span>`, "<mark>弹性产能</mark>"}},
+		{"/d/guoban/govcn-5345413", 200, []string{`<span id="s0"></span>`, `<section id="s-`}},
 		{"/d/nope", 404, []string{"没有这份文件"}},
 		{"/d/a/%2e%2e/b", 400, []string{"doc_id"}},
 		{"/embed", 200, []string{"&lt;govsearch-box endpoint=&#34;" + base, "/widget.js?v="}},

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -39,6 +40,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	rateBurst := fs.Int("rate-burst", 40, "requests one client may make at once before -rate-limit applies")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	maxConns := fs.Int("max-conns", defaultMaxConns, "connections the server keeps open at once; more wait in the kernel's queue")
+	publicURL := fs.String("public-url", "", "where readers reach the service (https://search.example.com), for the absolute links of feeds and citations; default: the host each request was sent to")
 	adminToken := fs.String("admin-token", "", "bearer token enabling PUT and DELETE /v1/documents/{doc_id}; without it they do not exist (prefer GOVSEARCH_ADMIN_TOKEN to a flag, which other users can see)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -55,6 +57,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		log = slog.New(slog.NewJSONHandler(stderr, nil))
 	default:
 		return fmt.Errorf("%w: -log-format %q: must be text or json", errUsage, *logFormat)
+	}
+	if *publicURL != "" {
+		if u, err := url.Parse(*publicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("%w: -public-url %q: want an http or https URL such as https://search.example.com", errUsage, *publicURL)
+		}
 	}
 	if *maxConns < 1 {
 		return fmt.Errorf("%w: -max-conns must be 1 or more", errUsage)
@@ -84,7 +91,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	srv, err := startServer(serverConfig{Index: indexDir, Addr: *addr, Logger: log, Synonyms: syn, SynonymsFile: absOr(*synonyms), MaxConns: *maxConns,
-		API: api.Options{CORSOrigins: origins, RateLimit: *rateLimit, RateBurst: *rateBurst, AdminToken: *adminToken,
+		API: api.Options{CORSOrigins: origins, RateLimit: *rateLimit, RateBurst: *rateBurst, AdminToken: *adminToken, PublicURL: *publicURL,
 			Build: index.BuildOptions{Source: *src, UserDict: dict, UserDictFile: absOr(*userDict)}}})
 	if err != nil {
 		return err

@@ -1,0 +1,61 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+)
+
+// cite serves GET /v1/documents/{doc_id}/sections/{n}/cite: section n
+// (its number, or its anchor from a permalink) cited the ways a newsroom
+// does, with its text and its permalink.
+func (h *handlers) cite(w http.ResponseWriter, r *http.Request) {
+	id, err := docIDParam(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	ref := chi.URLParam(r, "n")
+	if len(ref) > 40 {
+		h.writeError(w, r, badParam("n", "is %d bytes long; a section is a number or an anchor such as s-1a2b3c4d", len(ref)))
+		return
+	}
+	if _, err := queryParams(r, nil); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
+	defer cancel()
+	doc, err := h.s.Document(ctx, id)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	n := doc.SectionRef(ref)
+	if n < 0 {
+		h.writeError(w, r, errorf(http.StatusNotFound, "not_found", "%s has no section %q: give its number, 0 to %d, or its anchor", id, truncate(ref, 40), len(doc.Sections)-1))
+		return
+	}
+	url := h.origin(r) + docPath(doc.DocID) + "#" + doc.Anchors()[n]
+	c, err := doc.Cite(n, url, time.Now())
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeCacheable(w, r, c, c)
+}
+
+// origin is the scheme and host the service's links are made of: the
+// configured public URL, else what the request was addressed to.
+func (h *handlers) origin(r *http.Request) string {
+	if h.publicURL != "" {
+		return h.publicURL
+	}
+	scheme := "http"
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
