@@ -179,6 +179,7 @@ func newRebuildJSON(st index.RebuildStatus, path string) rebuildJSON {
 // status, 409 when one is running or the server has no source folder.
 func (h *handlers) startReindex(rb Rebuilder, build index.BuildOptions) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		build := build // this request's options: the closure's are every request's
 		if build.Source == "" {
 			h.writeError(w, r, errorf(http.StatusConflict, "no_source", "the server was started without -src: there is nothing to reindex from"))
 			return

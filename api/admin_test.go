@@ -164,6 +164,17 @@ func TestReindexRoutes(t *testing.T) {
 	if rec := send(h, "POST", "/v1/admin/reload", "s3cret", ""); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"swapped":true`) {
 		t.Errorf("reload: %d %s", rec.Code, rec.Body)
 	}
+	// The mode is each request's own: an incremental one leaves the next
+	// (full by default) full.
+	for i, mode := range []string{"?mode=incremental", "", "?mode=full", "?mode=incremental"} {
+		f.busy = false
+		if rec := send(h, "POST", "/v1/admin/reindex"+mode, "s3cret", ""); rec.Code != http.StatusAccepted {
+			t.Fatalf("start %q: %d %s", mode, rec.Code, rec.Body)
+		}
+		if got, want := f.started[len(f.started)-1].Incremental, mode == "?mode=incremental"; got != want {
+			t.Errorf("start %d (%q): incremental %v, want %v", i, mode, got, want)
+		}
+	}
 	noSrc := NewHandler(&fakeRebuilder{}, Options{AdminToken: "s3cret"})
 	if rec := send(noSrc, "POST", "/v1/admin/reindex", "s3cret", ""); rec.Code != http.StatusConflict || !strings.Contains(rec.Body.String(), "no_source") {
 		t.Errorf("reindex without -src: %d %s", rec.Code, rec.Body)

@@ -166,6 +166,10 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 			return nil, err
 		}
 		if sum.Changes.Empty() {
+			// Nothing to re-read; but a damaged index is not up to date.
+			if err := checkServedGeneration(prevPath); err != nil {
+				return nil, fmt.Errorf("incremental: index %s: %w: %w: run govsearch index without -incremental", prevPath, err, ErrNeedsFullBuild)
+			}
 			sum.Path, sum.IndexBytes = prevPath, dirSize(prevPath)
 			sum.Elapsed, sum.PeakRSS = time.Since(start), peakRSS()
 			sortSkipped(sum.Skipped)
@@ -196,6 +200,10 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 			// reads and searches both alike.
 			"forceSegmentType":    "zap",
 			"forceSegmentVersion": 15,
+			// bleve retries a segment it cannot write (disk full, file
+			// too large) for ever and never calls the batch's persisted
+			// callback; the error reaches Build only through this.
+			"asyncErrorCallbackName": buildErrorsCallback,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("create index %s: %w", building, err)
@@ -204,7 +212,7 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 		if err := cloneGeneration(prevPath, building); err != nil {
 			return nil, err
 		}
-		if bi, err = bleve.OpenUsing(building, map[string]any{"unsafe_batch": true}); err != nil {
+		if bi, err = bleve.OpenUsing(building, map[string]any{"unsafe_batch": true, "asyncErrorCallbackName": buildErrorsCallback}); err != nil {
 			os.RemoveAll(building)
 			return nil, fmt.Errorf("open copy of index %s: %w", prevPath, err)
 		}
@@ -280,34 +288,48 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 	batches := make(chan *bleve.Batch, 1)
 	var writeErr error
 	var writeMu sync.Mutex
+	// failed is closed with the first error: nothing waits for bleve
+	// after that, as a batch it could not persist never calls back.
+	failed := make(chan struct{})
 	fail := func(err error) {
 		writeMu.Lock()
 		if writeErr == nil {
-			writeErr = fmt.Errorf("write index batch: %w", err)
+			writeErr = fmt.Errorf("write index %s: %w", building, err)
+			close(failed)
 		}
 		writeMu.Unlock()
 		cancel()
 	}
-	var writers, persisted sync.WaitGroup
+	store := building + string(os.PathSeparator) + "store" // scorch's path, as bleve makes it
+	buildErrors.Store(store, func(err error) {
+		var se *scorch.ScorchError
+		if errors.As(err, &se) && !errors.Is(err, scorch.ErrCleanup) {
+			fail(diskError(se.ErrMsg))
+		}
+	})
+	defer buildErrors.Delete(store)
+	var writers sync.WaitGroup
 	// Batches in memory but not yet on disk are bounded, or memory grows
-	// with the corpus while the persister catches up.
+	// with the corpus while the persister catches up: each holds a slot
+	// of inFlight until its persisted callback.
 	inFlight := make(chan struct{}, maxUnpersisted)
 	for range 2 {
 		writers.Go(func() {
 			for b := range batches {
-				inFlight <- struct{}{}
-				persisted.Add(1)
+				select {
+				case inFlight <- struct{}{}:
+				case <-failed:
+					continue // the build has failed: drop the rest
+				}
 				b.SetPersistedCallback(func(err error) {
 					if err != nil {
 						fail(err)
 					}
 					<-inFlight
-					persisted.Done()
 				})
 				if err := bi.Batch(b); err != nil {
 					// A batch that failed is never persisted.
 					<-inFlight
-					persisted.Done()
 					fail(err)
 				}
 			}
@@ -329,7 +351,13 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 	finishWrites := func() error {
 		close(batches)
 		writers.Wait()
-		persisted.Wait()
+		// Every batch is persisted once all the slots are free again.
+		for range maxUnpersisted {
+			select {
+			case inFlight <- struct{}{}:
+			case <-failed:
+			}
+		}
 		writeMu.Lock()
 		defer writeMu.Unlock()
 		return writeErr
@@ -453,6 +481,34 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 	sum.Elapsed = time.Since(start)
 	sum.PeakRSS = peakRSS()
 	return sum, nil
+}
+
+// buildErrorsCallback names the scorch callback through which bleve's
+// background errors reach the Build writing that index.
+const buildErrorsCallback = "govsearch-build"
+
+// buildErrors maps the store folder of each index being built to the
+// function failing its Build. It is package state because bleve takes its
+// error callbacks only from a registry filled at init, by name.
+var buildErrors sync.Map
+
+func init() {
+	scorch.RegistryAsyncErrorCallbacks[buildErrorsCallback] = func(err error, path string) {
+		if f, ok := buildErrors.Load(path); ok {
+			f.(func(error))(err)
+		}
+	}
+}
+
+// diskError turns bleve's text of a failed write into an error that says
+// what to do when the disk is full or a file size limit was reached.
+func diskError(msg string) error {
+	for _, cause := range []string{"no space left on device", "file too large", "disk quota exceeded"} {
+		if strings.Contains(msg, cause) {
+			return fmt.Errorf("%s: %s: free space (or raise the limit) and run the build again; the index being served is unchanged", cause, msg)
+		}
+	}
+	return errors.New(msg)
 }
 
 // planIncremental works out an incremental run from the manifest of the

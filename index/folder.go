@@ -1,9 +1,13 @@
 package index
 
 import (
+	"bytes"
 	"cmp"
+	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"io/fs"
 	"os"
@@ -11,6 +15,10 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	bolt "go.etcd.io/bbolt"
+	bbolterrors "go.etcd.io/bbolt/errors"
 )
 
 // lockFile is the file in an index folder that a build holds locked.
@@ -107,6 +115,9 @@ func cloneGeneration(src, dst string) error {
 		if last = cloneOnce(src, dst); last == nil {
 			return nil
 		}
+		if errors.Is(last, ErrCorrupt) {
+			break // damage does not go away by copying again
+		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	os.RemoveAll(dst)
@@ -147,6 +158,201 @@ func cloneOnce(src, dst string) error {
 	}
 	if before != after {
 		return errors.New("the index changed while it was copied")
+	}
+	// The copy is checked, not src, whose root file a server may hold:
+	// an incremental run must not build on (and swap in) a damaged index.
+	if err := checkGeneration(dst); err != nil {
+		return fmt.Errorf("%w: %w: run govsearch index without -incremental", err, ErrNeedsFullBuild)
+	}
+	return nil
+}
+
+// checkGeneration checks that the files of the bleve index in gen are
+// whole, before bleve opens it: bleve reads a segment's footer only, and
+// loads what it can of a damaged index without an error (see OpenWith). It
+// reads index_meta.json, the newest snapshot in scorch's root bolt file,
+// and every segment file that snapshot names, whose CRC-32 (zap keeps one
+// of the whole file in its last four bytes) it compares. Errors wrap
+// ErrCorrupt and name the file, relative to gen; bbolt's ErrTimeout when
+// another process holds the root file.
+func checkGeneration(gen string) error {
+	return checkGenerationWith(gen, filepath.Join(gen, rootBolt))
+}
+
+// checkServedGeneration checks a generation that a server may hold open
+// and write to: bbolt would wait for the server's lock on the root file,
+// so a copy of it is read, and the check is taken again (up to five
+// times) when the root file changed meanwhile, as a merge finishing then
+// deletes segment files the copy still lists.
+func checkServedGeneration(gen string) error {
+	tmp, err := os.MkdirTemp("", "govsearch-check-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	copied := filepath.Join(tmp, "root.bolt")
+	var last error
+	for range 5 {
+		before, err := rootState(filepath.Join(gen, "store"))
+		if err != nil {
+			return err
+		}
+		err = copyFile(filepath.Join(gen, rootBolt), copied)
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%w: %s: missing", ErrCorrupt, rootBolt)
+		}
+		if err != nil {
+			return err
+		}
+		last = checkGenerationWith(gen, copied)
+		after, err := rootState(filepath.Join(gen, "store"))
+		if err != nil {
+			return err
+		}
+		if last == nil || before == after {
+			return last
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return last
+}
+
+// checkGenerationWith checks gen with its root file read from bolt.
+func checkGenerationWith(gen, bolt string) error {
+	corrupt := func(file, format string, args ...any) error {
+		return fmt.Errorf("%w: %s: %s", ErrCorrupt, file, fmt.Sprintf(format, args...))
+	}
+	b, err := os.ReadFile(filepath.Join(gen, "index_meta.json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return corrupt("index_meta.json", "missing (an empty or partly deleted generation)")
+	}
+	if err != nil {
+		return err
+	}
+	var meta struct {
+		IndexType string `json:"index_type"`
+	}
+	if err := json.Unmarshal(b, &meta); err != nil {
+		return corrupt("index_meta.json", "%v", err)
+	}
+	if meta.IndexType != scorch.Name {
+		return corrupt("index_meta.json", "index type %q, not %s", meta.IndexType, scorch.Name)
+	}
+	segments, err := snapshotSegments(bolt)
+	if err != nil {
+		return err
+	}
+	for _, seg := range segments {
+		if err := checkSegment(gen, seg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rootBolt is scorch's root file, inside a generation's folder.
+var rootBolt = filepath.Join("store", "root.bolt")
+
+// snapshotSegments lists the segment files (relative to the generation)
+// of the newest snapshot in a scorch root file. The file is opened
+// read-only: a copy, or the file of an index no process holds.
+func snapshotSegments(path string) (segments []string, err error) {
+	st, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s: missing", ErrCorrupt, rootBolt)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if st.Size() == 0 {
+		return nil, fmt.Errorf("%w: %s: empty", ErrCorrupt, rootBolt)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: boltTimeout})
+	if err != nil {
+		if errors.Is(err, bbolterrors.ErrTimeout) || errors.Is(err, fs.ErrPermission) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: %s: %w", ErrCorrupt, rootBolt, err)
+	}
+	defer db.Close()
+	// bbolt panics on some damaged pages rather than return an error.
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %s: %v", ErrCorrupt, rootBolt, r)
+		}
+	}()
+	err = db.View(func(tx *bolt.Tx) error {
+		snapshots := tx.Bucket([]byte{'s'})
+		if snapshots == nil {
+			return errors.New("no snapshot bucket")
+		}
+		// Snapshots are keyed by epoch, in scorch's ascending varint
+		// encoding, whose first byte is 0x88 or more; the newest is the
+		// last. Other keys (the vector trainer's 't') are skipped, as
+		// scorch does.
+		c := snapshots.Cursor()
+		for k, v := c.Last(); k != nil; k, v = c.Prev() {
+			if v != nil || k[0] < 0x88 {
+				continue
+			}
+			snap := snapshots.Bucket(k)
+			sc := snap.Cursor()
+			for sk, sv := sc.First(); sk != nil; sk, sv = sc.Next() {
+				// 'i' holds internal values (the mapping), 'm' the
+				// segment type; every other bucket is a segment.
+				if sv != nil || sk[0] == 'i' || sk[0] == 'm' {
+					continue
+				}
+				p := snap.Bucket(sk).Get([]byte{'p'})
+				if len(p) == 0 {
+					return fmt.Errorf("segment %x has no path", sk)
+				}
+				segments = append(segments, filepath.Join("store", string(p)))
+			}
+			if snap.Bucket([]byte{'m'}) == nil {
+				return fmt.Errorf("snapshot %x has no metadata", k)
+			}
+			return nil
+		}
+		return errors.New("no snapshot")
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrCorrupt, rootBolt, err)
+	}
+	return segments, nil
+}
+
+// checkSegment compares a zap segment file's CRC-32 with the one in its
+// last four bytes (every zap version writes it there, over all that
+// precedes it), reading the file through.
+func checkSegment(gen, name string) error {
+	f, err := os.Open(filepath.Join(gen, name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w: %s: missing (the root file lists it)", ErrCorrupt, name)
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	const footer = 4 + 4 // version and CRC, at least
+	if st.Size() < footer {
+		return fmt.Errorf("%w: %s: truncated to %d bytes", ErrCorrupt, name, st.Size())
+	}
+	h := crc32.NewIEEE()
+	if _, err := io.CopyN(h, f, st.Size()-4); err != nil {
+		return fmt.Errorf("read %s: %w", name, err)
+	}
+	var want [4]byte
+	if _, err := io.ReadFull(f, want[:]); err != nil {
+		return fmt.Errorf("read %s: %w", name, err)
+	}
+	if got := h.Sum(nil); !bytes.Equal(got, want[:]) {
+		return fmt.Errorf("%w: %s: checksum %08x, its footer says %08x (truncated or overwritten)",
+			ErrCorrupt, name, binary.BigEndian.Uint32(got), binary.BigEndian.Uint32(want[:]))
 	}
 	return nil
 }
@@ -207,6 +413,9 @@ type FolderStatus struct {
 	// BuildingBy who (pid and start).
 	Building   bool
 	BuildingBy string
+	// Damaged says what is wrong with the current link ("" when it names
+	// a generation): the folder serves nothing until a full build.
+	Damaged string
 }
 
 // Status reports on the index folder dir.
@@ -230,7 +439,11 @@ func Status(dir string) (*FolderStatus, error) {
 	}
 	path, err := currentPath(dir)
 	if err != nil {
-		if errors.Is(err, ErrNoIndex) {
+		switch {
+		case errors.Is(err, ErrNoIndex):
+			return st, nil
+		case errors.Is(err, ErrCorrupt):
+			st.Damaged = err.Error()
 			return st, nil
 		}
 		return nil, err

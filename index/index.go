@@ -1,6 +1,7 @@
 package index
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -32,7 +33,18 @@ var (
 	ErrNoIndex = errors.New("no index")
 	// ErrInUse means another process has the index open.
 	ErrInUse = errors.New("index in use")
+	// ErrCorrupt means the index folder is damaged (a segment file
+	// truncated, overwritten or deleted, bleve's root file or metadata
+	// unreadable, the current link dangling): it is refused at open,
+	// before bleve could serve it half empty or delete what it cannot
+	// read, and a full build (govsearch index, not -incremental) replaces
+	// it. The wrapping error names the file.
+	ErrCorrupt = errors.New("index is damaged")
 )
+
+// boltTimeout is how long an opener waits for another process's hold on
+// an index (its root bolt file) before it says the index is in use.
+const boltTimeout = 3 * time.Second
 
 // currentLink is the symlink inside an index folder that names the
 // generation being served. Builds write a new generation beside it and swap
@@ -87,17 +99,43 @@ func OpenWith(dir string, opts OpenOptions) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The manifest is read first: a damaged one is refused like a damaged
+	// segment, and its source folder goes into the hint.
+	m, err := readManifest(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, withRebuildHint(fmt.Errorf("open index %s: %w: %w", path, ErrCorrupt, err), dir, "")
+	}
+	src := ""
+	if m != nil {
+		src = m.Source
+	}
+	// bleve opens what it can of a damaged index without a word: a
+	// segment that fails to load makes it fall back to an older snapshot
+	// or to an empty index, and a missing or empty root file makes it
+	// delete every segment file as unreferenced. So the generation is
+	// checked first.
+	if err := checkGeneration(path); err != nil {
+		if errors.Is(err, bbolterrors.ErrTimeout) {
+			return nil, fmt.Errorf("open index %s: %w: another process (a running govsearch serve?) has it open", path, ErrInUse)
+		}
+		return nil, withRebuildHint(fmt.Errorf("open index %s: %w", path, err), dir, src)
+	}
 	// Build stores "unsafe_batch" in the index's config; a served index
 	// must not use it: a write (Put, Delete) returns only once it is on
 	// disk, so a crash right after loses nothing.
-	// Only one process may open an index; another waits this long for it
-	// and then says so, rather than hang.
-	bi, err := bleve.OpenUsing(path, map[string]any{"unsafe_batch": false, "bolt_timeout": "3s"})
+	// Only one process may open an index; another waits boltTimeout for
+	// it and then says so, rather than hang.
+	bi, err := bleve.OpenUsing(path, map[string]any{"unsafe_batch": false, "bolt_timeout": boltTimeout.String()})
 	if errors.Is(err, bbolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("open index %s: %w: another process (a running govsearch serve?) has it open", path, ErrInUse)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open index %s: %w", path, err)
+		// What checkGeneration passed and bleve cannot read (its
+		// metadata, the mapping stored with the index) is damage too.
+		if !errors.Is(err, os.ErrPermission) {
+			err = fmt.Errorf("%w: %w", ErrCorrupt, err)
+		}
+		return nil, withRebuildHint(fmt.Errorf("open index %s: %w", path, err), dir, src)
 	}
 	an := bi.Mapping().AnalyzerNamed(indexAnalyzer)
 	if an == nil {
@@ -114,7 +152,7 @@ func OpenWith(dir string, opts OpenOptions) (*Index, error) {
 	}
 	ix := &Index{bleve: bi, analyzer: an, path: path, variant: variant, synonyms: opts.Synonyms, synonymsFrom: opts.SynonymsFile,
 		results: newLRU[*SearchResult](resultCacheSize), suggested: newLRU[[]Suggestion](suggestCacheSize)}
-	if m, err := readManifest(path); err == nil {
+	if m != nil {
 		m.Documents = nil
 		ix.manifest = m
 	}
@@ -146,20 +184,42 @@ func recordedSynonyms(gen string, m *Manifest) (*Synonyms, string, error) {
 	return syn, name, err
 }
 
-// currentPath resolves the generation an index folder serves.
+// currentPath resolves the generation an index folder serves: ErrNoIndex
+// without a current link, ErrCorrupt when it names no folder.
 func currentPath(dir string) (string, error) {
 	link := filepath.Join(dir, currentLink)
 	target, err := os.Readlink(link)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return "", fmt.Errorf("open index %s: %w (build one with govsearch index)", dir, ErrNoIndex)
+			return "", withRebuildHint(fmt.Errorf("open index %s: %w", dir, ErrNoIndex), dir, "")
 		}
-		return "", fmt.Errorf("open index %s: %w", dir, err)
+		// Anything but a symlink there (EINVAL) is damage too.
+		return "", withRebuildHint(fmt.Errorf("open index %s: %w: %s is not a link to a generation: %w", dir, ErrCorrupt, link, err), dir, "")
 	}
 	if !filepath.IsAbs(target) {
 		target = filepath.Join(dir, target)
 	}
+	if st, err := os.Stat(target); err != nil || !st.IsDir() {
+		if err == nil || errors.Is(err, os.ErrNotExist) {
+			return "", withRebuildHint(fmt.Errorf("open index %s: %w: %s names %s, which is not a folder", dir, ErrCorrupt, link, target), dir, "")
+		}
+		return "", fmt.Errorf("open index %s: %w", dir, err)
+	}
 	return target, nil
+}
+
+// withRebuildHint adds to an error about the index folder dir the command
+// that replaces its index: a full build, from src (the folder the index
+// was built from, when known).
+func withRebuildHint(err error, dir, src string) error {
+	if !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrNoIndex) {
+		return err
+	}
+	verb := "rebuild it"
+	if errors.Is(err, ErrNoIndex) {
+		verb = "build one"
+	}
+	return fmt.Errorf("%w; %s with govsearch index -src %s -index %s", err, verb, cmp.Or(src, "DIR"), dir)
 }
 
 // Exists reports whether dir holds a built index.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/blevesearch/bleve/v2/mapping"
@@ -32,7 +33,18 @@ type Live struct {
 
 	rebuildMu sync.Mutex
 	rebuild   RebuildStatus
+	// cancelRebuild stops the running rebuild; rebuilding counts its
+	// goroutine, which Close waits for: it would otherwise open the new
+	// index after Close, and nothing would close that one.
+	cancelRebuild context.CancelFunc
+	rebuilding    sync.WaitGroup
+	// closed is set by Close (under rebuildMu and reloadMu); a closed
+	// Live starts no rebuild and takes up no index.
+	closed atomic.Bool
 }
+
+// errLiveClosed is what Reload and StartRebuild say after Close.
+var errLiveClosed = errors.New("the served index is closed")
 
 // liveRef is one open index and the calls using it.
 type liveRef struct {
@@ -84,6 +96,9 @@ func (l *Live) Path() string {
 func (l *Live) Reload() (bool, error) {
 	l.reloadMu.Lock()
 	defer l.reloadMu.Unlock()
+	if l.closed.Load() {
+		return false, fmt.Errorf("reload: %w", errLiveClosed)
+	}
 	path, err := currentPath(l.dir)
 	if err != nil {
 		return false, err
@@ -123,6 +138,8 @@ func (l *Live) Watch(ctx context.Context, interval time.Duration, log func(msg s
 		}
 		swapped, err := l.Reload()
 		switch {
+		case errors.Is(err, errLiveClosed):
+			return
 		case err != nil && err.Error() != lastErr:
 			lastErr = err.Error()
 			if log != nil {
@@ -137,8 +154,20 @@ func (l *Live) Watch(ctx context.Context, interval time.Duration, log func(msg s
 	}
 }
 
-// Close closes the current index; calls must have returned.
+// Close closes the current index, after stopping a running rebuild and
+// waiting for it; calls must have returned.
 func (l *Live) Close() error {
+	l.rebuildMu.Lock()
+	l.closed.Store(true)
+	if l.cancelRebuild != nil {
+		l.cancelRebuild()
+	}
+	l.rebuildMu.Unlock()
+	l.rebuilding.Wait()
+	// No reload is half done once Close holds reloadMu, and none starts
+	// after: closed is set.
+	l.reloadMu.Lock()
+	defer l.reloadMu.Unlock()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.cur.retired = true
@@ -226,6 +255,9 @@ type RebuildStatus struct {
 func (l *Live) StartRebuild(opts BuildOptions, log func(string, ...any)) error {
 	l.rebuildMu.Lock()
 	defer l.rebuildMu.Unlock()
+	if l.closed.Load() {
+		return fmt.Errorf("rebuild: %w", errLiveClosed)
+	}
 	if l.rebuild.State == "running" {
 		return fmt.Errorf("rebuild: %w: a rebuild started at %s is running", ErrBusy, l.rebuild.Started.Format(time.RFC3339))
 	}
@@ -240,8 +272,13 @@ func (l *Live) StartRebuild(opts BuildOptions, log func(string, ...any)) error {
 		l.rebuild.FilesDone, l.rebuild.Files = done, total
 		l.rebuildMu.Unlock()
 	}
+	ctx, cancel := context.WithCancel(context.Background())
+	l.cancelRebuild = cancel
+	l.rebuilding.Add(1)
 	go func() {
-		sum, err := Build(context.Background(), opts)
+		defer l.rebuilding.Done()
+		defer cancel()
+		sum, err := Build(ctx, opts)
 		if err == nil {
 			_, err = l.Reload()
 		}

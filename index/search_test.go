@@ -38,21 +38,6 @@ func openSample(t *testing.T) *Index {
 	return ix
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if ix, err := sampleIndex(); err == nil && ix != nil {
-		ix.Close()
-		os.RemoveAll(filepath.Dir(ix.Path()))
-	}
-	if benchDir != "" {
-		if ix, err := benchIndex(); err == nil {
-			ix.Close()
-		}
-		os.RemoveAll(benchDir)
-	}
-	os.Exit(code)
-}
-
 func runSearch(t *testing.T, ix *Index, q string, size int) *SearchResult {
 	t.Helper()
 	res, err := ix.Search(context.Background(), SearchRequest{Query: q, Size: size})

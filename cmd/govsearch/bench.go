@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -37,7 +38,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	targets := benchTargets(strings.TrimRight(*base, "/"), qs)
-	res, err := loadRun(ctx, targets, *clients, *duration)
+	res, err := loadRun(ctx, targets, *clients, *duration, nil)
 	if err != nil {
 		return err
 	}
@@ -132,14 +133,24 @@ func (r *loadResult) errors() (n int) {
 	return n
 }
 
-// loadRun sends the targets round robin from clients goroutines for d.
-func loadRun(ctx context.Context, targets []benchTarget, clients int, d time.Duration) (*loadResult, error) {
+// loadCounters count the requests of a load run as they complete, for a
+// caller that reports while it runs (soak).
+type loadCounters struct {
+	requests, errors atomic.Int64
+}
+
+// loadRun sends the targets round robin from clients goroutines for d;
+// live, when not nil, counts each request as it completes.
+func loadRun(ctx context.Context, targets []benchTarget, clients int, d time.Duration, live *loadCounters) (*loadResult, error) {
 	if len(targets) == 0 {
 		return nil, fmt.Errorf("no requests to send")
 	}
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}, Timeout: 30 * time.Second}
+	// The connections kept alive would outlive the run, each with two
+	// goroutines.
+	defer client.CloseIdleConnections()
 	var mu sync.Mutex
 	res := &loadResult{byKind: map[string]*kindStats{}}
 	var wg sync.WaitGroup
@@ -157,6 +168,12 @@ func loadRun(ctx context.Context, targets []benchTarget, clients int, d time.Dur
 				err := fetch(ctx, client, t.url)
 				if ctx.Err() != nil {
 					break // cut off by the end of the run: not counted
+				}
+				if live != nil {
+					live.requests.Add(1)
+					if err != nil {
+						live.errors.Add(1)
+					}
 				}
 				if err != nil {
 					s.errors++

@@ -165,7 +165,9 @@ func printStatus(w io.Writer, dir string, st *index.FolderStatus) {
 	} else {
 		fmt.Fprintln(w, "build running: no")
 	}
-	if st.Current == "" {
+	if st.Damaged != "" {
+		fmt.Fprintf(w, "serving: nothing: %s\n", st.Damaged)
+	} else if st.Current == "" {
 		fmt.Fprintln(w, "serving: nothing (build an index with govsearch index -src DIR -index DIR)")
 	} else {
 		fmt.Fprintf(w, "serving: %s (%.1f MB on disk)\n", st.Current, float64(st.Bytes)/1e6)

@@ -7,13 +7,17 @@
 //
 //	govsearch index   -src DIR -index DIR [-incremental] [-user-dict FILE] [-synonyms FILE] [-workers N] [-compare-jieba]
 //	govsearch index   -status -index DIR
-//	govsearch search  -index DIR [-n 10] [-from 0] [-json] [-synonyms FILE] QUERY
+//	govsearch search  -index DIR [-n 10] [-from 0] [-json] [-raw] [-synonyms FILE] QUERY
 //	govsearch serve   [-index DIR] [-src DIR] [-addr 127.0.0.1:8080] [-user-dict FILE] [-synonyms FILE] [-watch 2s]
 //	                  [-cors-origins URL,...] [-rate-limit 20] [-rate-burst 40] [-log-format text|json]
+//	                  [-public-url URL] [-max-conns 1024] [-admin-token TOKEN]
 //	govsearch analyze [-user-dict FILE] TEXT
 //	govsearch eval    -src DIR -queries FILE [-variants govsearch,jieba,cjk] [-runs 1] [-work DIR]
 //	govsearch health  [-url http://127.0.0.1:8080/healthz]
 //	govsearch bench   -queries FILE [-url http://127.0.0.1:8080] [-c 50] [-d 30s]
+//	govsearch soak    -queries FILE -admin-token TOKEN [-url http://127.0.0.1:8080] [-c 8] [-d 10m]
+//	                  [-reindex-every 2m] [-reindex-mode alternate|full|incremental] [-sample-every 5s]
+//	                  [-warm-up 1m] [-flat-tolerance 20]
 //
 // index builds a complete index of every .md and .markdown file under -src.
 // It builds a new generation beside the one being served and swaps it in
@@ -35,15 +39,21 @@
 // "quoted text" must occur exactly; A OR B needs either; -part excludes.
 // Unquoted parts also find their synonyms and abbreviations (工信部 finds
 // 工业和信息化部); -synonyms FILE adds groups, one a line, comma-separated.
+// Dates (2020年, 2019年以来, 去年), issuing bodies (工信部), kinds (提案),
+// sessions (十三届三次) and addressees (张连起委员) that stand alone in QUERY
+// are read as filters, and the output says how; -raw searches it as typed.
 //
-// serve serves the HTTP API (GET /v1/search, GET /v1/documents/{doc_id},
-// GET /v1/stats, GET /healthz, GET /readyz, GET /metrics). With -src and no
+// serve serves the HTTP API (GET /v1/search, GET /v1/search.atom, GET
+// /v1/documents/{doc_id}, its sections' citations, GET /v1/stats, GET
+// /healthz, GET /readyz, GET /metrics) and the pages. With -src and no
 // index at -index it builds one first. Each client (IP address) may make
 // -rate-limit requests a second to /v1, in bursts of -rate-burst; pages
 // from -cors-origins may call it from browsers; logs go to stderr as text
 // or JSON (-log-format). It takes up an index that govsearch index swapped
 // into -index on its own (checking every -watch), on SIGHUP and on POST
-// /v1/admin/reload, without failing a request.
+// /v1/admin/reload, without failing a request. Feeds and citations link
+// to -public-url (default: the host a request was sent to); at most
+// -max-conns connections are open at once, more wait in the kernel.
 // Without -index and -src it serves the sample of real replies built into
 // the binary, indexed into the cache folder on first start.
 //
@@ -51,6 +61,19 @@
 // searches, collapsed searches with facets, filtered searches by date and
 // suggestions built from -queries, and prints requests/s, p50/p90/p99/max
 // latency and errors by kind; it exits 1 when any request failed.
+//
+// soak runs bench's request mix against a running server for -d, has it
+// reindex from its -src every -reindex-every (POST /v1/admin/reindex with
+// the admin token; -reindex-mode alternate starts with a full rebuild and
+// then alternates with incremental runs), and samples its memory (RSS) and
+// goroutines from /metrics every -sample-every. It prints a table as it
+// goes (time, RSS, goroutines, requests/s, errors, generation served,
+// reindex state), each reindex's outcome, and a verdict: no failed
+// request or reindex, and memory and goroutines flat: over the samples
+// after -warm-up taken while no reindex ran, the last third's median at
+// most -flat-tolerance percent above the first third's (goroutines: or at
+// most 5 above). It exits 1 on any failed request or reindex, and when
+// memory or goroutines grew.
 //
 // analyze prints the tokens of TEXT (term, byte offsets, position), for
 // people who tune dictionaries.
@@ -131,6 +154,7 @@ func commands() []command {
 		{"eval", "measure recall, precision and ranking against baselines", runEval},
 		{"health", "probe a running server (for container health checks)", runHealth},
 		{"bench", "load a running server with a realistic request mix and report latency", runBench},
+		{"soak", "load a running server for long, reindexing, and watch its memory and goroutines", runSoak},
 	}
 }
 
