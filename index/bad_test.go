@@ -339,14 +339,17 @@ func TestBuildOddTree(t *testing.T) {
 	write("vanishing.md", reply("将被删除的答复", "这份答复在建索引时被删除。"))
 	write("changing.md", reply("将被修改的答复", "修改以前的正文：旧稿。"))
 	links := map[string]string{
-		"loop":         "..",         // a folder loop: not followed
-		"sub/up":       "../..",      // another
-		"loop1.md":     "loop2.md",   // a file loop
-		"loop2.md":     "loop1.md",   // ...
-		"dangling.md":  "missing.md", // a link to nothing
-		"folder.md":    "sub",        // a link to a folder
-		"linked.md":    "a.md",       // a link to a good file: read
-		"sub/outer.md": "../../odd/a.md",
+		"loop":        "..",         // a folder loop: not followed
+		"sub/up":      "../..",      // another
+		"loop1.md":    "loop2.md",   // a file loop
+		"loop2.md":    "loop1.md",   // ...
+		"dangling.md": "missing.md", // a link to nothing
+		"folder.md":   "sub",        // a link to a folder
+		"linked.md":   "a.md",       // a link to a good file: read
+		// A file nobody can read, root included: this process's memory
+		// at offset 0 answers EIO.
+		"unreadable.md": "/proc/self/mem",
+		"sub/outer.md":  "../../odd/a.md",
 	}
 	for name, target := range links {
 		if err := os.Symlink(target, filepath.Join(odd, name)); err != nil {
@@ -387,13 +390,14 @@ func TestBuildOddTree(t *testing.T) {
 	}
 	want := map[string]string{
 		// The first in path order is kept: a.markdown sorts before a.md.
-		"a.md":         `duplicate doc_id "odd/a": also the id of ` + filepath.Join(odd, "a.markdown"),
-		"vanishing.md": "no such file or directory",
-		"loop1.md":     "too many levels of symbolic links",
-		"loop2.md":     "too many levels of symbolic links",
-		"dangling.md":  "no such file or directory",
-		"folder.md":    "not a regular file",
-		"pipe.md":      "not a regular file",
+		"a.md":          `duplicate doc_id "odd/a": also the id of ` + filepath.Join(odd, "a.markdown"),
+		"vanishing.md":  "no such file or directory",
+		"loop1.md":      "too many levels of symbolic links",
+		"loop2.md":      "too many levels of symbolic links",
+		"dangling.md":   "no such file or directory",
+		"folder.md":     "not a regular file",
+		"pipe.md":       "not a regular file",
+		"unreadable.md": "input/output error",
 	}
 	if unreadable {
 		want["secret.md"] = "permission denied"
