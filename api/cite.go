@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"net/http"
 	"time"
 
@@ -12,30 +11,18 @@ import (
 // (its number, or its anchor from a permalink) cited the ways a newsroom
 // does, with its text and its permalink.
 func (h *handlers) cite(w http.ResponseWriter, r *http.Request) {
-	id, err := docIDParam(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
 	ref := chi.URLParam(r, "n")
 	if len(ref) > 40 {
 		h.writeError(w, r, badParam("n", "is %d bytes long; a section is a number or an anchor such as s-1a2b3c4d", len(ref)))
 		return
 	}
-	if _, err := queryParams(r, nil); err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
-	defer cancel()
-	doc, err := h.s.Document(ctx, id)
-	if err != nil {
-		h.writeError(w, r, err)
+	doc, ok := h.loadDocument(w, r)
+	if !ok {
 		return
 	}
 	n := doc.SectionRef(ref)
 	if n < 0 {
-		h.writeError(w, r, errorf(http.StatusNotFound, "not_found", "%s has no section %q: give its number, 0 to %d, or its anchor", id, truncate(ref, 40), len(doc.Sections)-1))
+		h.writeError(w, r, errorf(http.StatusNotFound, "not_found", "%s has no section %q: give its number, 0 to %d, or its anchor", doc.DocID, truncate(ref, 40), len(doc.Sections)-1))
 		return
 	}
 	url := h.origin(r) + docPath(doc.DocID) + "#" + doc.Anchors()[n]

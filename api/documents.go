@@ -35,21 +35,8 @@ type sectionJSON struct {
 }
 
 func (h *handlers) document(w http.ResponseWriter, r *http.Request) {
-	id, err := docIDParam(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	// Like every /v1 route, it takes no parameter it does not know.
-	if _, err := queryParams(r, nil); err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
-	defer cancel()
-	doc, err := h.s.Document(ctx, id)
-	if err != nil {
-		h.writeError(w, r, err)
+	doc, ok := h.loadDocument(w, r)
+	if !ok {
 		return
 	}
 	fm := map[string]any{"title": doc.Title, "tags": nonNil(doc.Tags), "categories": nonNil(doc.Categories)}
@@ -78,6 +65,28 @@ func (h *handlers) document(w http.ResponseWriter, r *http.Request) {
 		out.Reply = &doc.Info
 	}
 	writeCacheable(w, r, out, out)
+}
+
+// loadDocument fetches the document a /v1/documents/{doc_id} route names,
+// refusing parameters the route does not take (like every /v1 route);
+// when it fails it has answered the request.
+func (h *handlers) loadDocument(w http.ResponseWriter, r *http.Request) (*index.Reply, bool) {
+	id, err := docIDParam(r)
+	if err == nil {
+		_, err = queryParams(r, nil)
+	}
+	if err != nil {
+		h.writeError(w, r, err)
+		return nil, false
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
+	defer cancel()
+	doc, err := h.s.Document(ctx, id)
+	if err != nil {
+		h.writeError(w, r, err)
+		return nil, false
+	}
+	return doc, true
 }
 
 // docIDParam reads the doc_id path parameter. Ids are relative paths, so

@@ -70,31 +70,23 @@ type atomEntry struct {
 
 // feed serves GET /v1/search.atom.
 func (h *handlers) feed(w http.ResponseWriter, r *http.Request) {
-	v, err := queryParams(r, searchParams)
-	if err != nil {
-		h.writeError(w, r, err)
+	var v url.Values
+	_, res, ok := h.runSearch(w, r, func(params url.Values, req *index.SearchRequest) {
+		v = params
+		// A feed is documents, newest first, unless asked otherwise.
+		req.Collapse = true
+		if v.Get("sort") == "" {
+			req.Sort = index.SortDateDesc
+		}
+		if v.Get("size") == "" {
+			req.Size = feedSize
+		}
+	})
+	if !ok {
 		return
-	}
-	req, err := parseSearch(v)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	// A feed is documents, newest first, unless asked otherwise.
-	req.Collapse = true
-	if v.Get("sort") == "" {
-		req.Sort = index.SortDateDesc
-	}
-	if v.Get("size") == "" {
-		req.Size = feedSize
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
 	defer cancel()
-	res, err := h.s.Search(ctx, req)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
 	st, err := h.s.Stats(ctx)
 	if err != nil {
 		h.writeError(w, r, err)

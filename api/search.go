@@ -63,15 +63,31 @@ type facetJSON struct {
 }
 
 func (h *handlers) search(w http.ResponseWriter, r *http.Request) {
-	v, err := queryParams(r, searchParams)
-	if err != nil {
-		h.writeError(w, r, err)
+	req, res, ok := h.runSearch(w, r, nil)
+	if !ok {
 		return
 	}
-	req, err := parseSearch(v)
+	out := newSearchResponse(res, req.Collapse)
+	tag := out
+	tag.TookMS = 0
+	writeCacheable(w, r, out, tag)
+}
+
+// runSearch parses a search's parameters, lets adjust change the request
+// (given the parameters as sent), and runs it; when it fails it has
+// answered the request.
+func (h *handlers) runSearch(w http.ResponseWriter, r *http.Request, adjust func(url.Values, *index.SearchRequest)) (index.SearchRequest, *index.SearchResult, bool) {
+	v, err := queryParams(r, searchParams)
+	var req index.SearchRequest
+	if err == nil {
+		req, err = parseSearch(v)
+	}
 	if err != nil {
 		h.writeError(w, r, err)
-		return
+		return req, nil, false
+	}
+	if adjust != nil {
+		adjust(v, &req)
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
 	defer cancel()
@@ -80,12 +96,9 @@ func (h *handlers) search(w http.ResponseWriter, r *http.Request) {
 	h.metrics.search.Observe(time.Since(start).Seconds())
 	if err != nil {
 		h.writeError(w, r, err)
-		return
+		return req, nil, false
 	}
-	out := newSearchResponse(res, req.Collapse)
-	tag := out
-	tag.TookMS = 0
-	writeCacheable(w, r, out, tag)
+	return req, res, true
 }
 
 // EncodeSearch writes res as the JSON body GET /v1/search returns, for the
