@@ -149,6 +149,12 @@ func printSummary(w io.Writer, s *index.BuildSummary) {
 }
 
 func printSkipped(w io.Writer, s *index.BuildSummary) {
+	if len(s.Transcoded) > 0 {
+		fmt.Fprintf(w, "read %d files not in UTF-8 (converting the archive's copies would spare this):\n", len(s.Transcoded))
+		for _, tc := range s.Transcoded {
+			fmt.Fprintf(w, "  %s (%s)\n", tc.Path, tc.From)
+		}
+	}
 	if len(s.Skipped) > 0 {
 		fmt.Fprintf(w, "skipped %d of %d files:\n", len(s.Skipped), s.Files)
 		for _, e := range s.Skipped {

@@ -254,14 +254,22 @@ func TestIndexCommandReportsSkippedFiles(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(src, "good.md"), good, 0o644)
 	os.WriteFile(filepath.Join(src, "broken.md"), []byte("---\ntitle: [unclosed\n---\n正文\n"), 0o644)
+	gbk, err := os.ReadFile(filepath.Join(replies, "..", "bad", "gbk.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(src, "gbk.md"), gbk, 0o644)
 	var stdout, stderr bytes.Buffer
 	err = run(context.Background(), []string{"index", "-src", src, "-index", filepath.Join(t.TempDir(), "ix")}, &stdout, &stderr)
 	if !errors.Is(err, errSkipped) || exitCode(err, io.Discard) != 1 {
 		t.Errorf("index with a broken file: err %v, want errSkipped and exit 1", err)
 	}
 	out := stdout.String()
-	if !strings.Contains(out, "indexed 1 documents") || !regexp.MustCompile(`broken\.md:\d+: invalid front matter`).MatchString(out) {
+	if !strings.Contains(out, "indexed 2 documents") || !regexp.MustCompile(`broken\.md:\d+: invalid front matter`).MatchString(out) {
 		t.Errorf("summary does not report the broken file with its line:\n%s", out)
+	}
+	if !strings.Contains(out, "read 1 files not in UTF-8") || !strings.Contains(out, "gbk.md (GB18030)") {
+		t.Errorf("summary does not list the transcoded file:\n%s", out)
 	}
 }
 
