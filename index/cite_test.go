@@ -116,3 +116,58 @@ func TestHitAnchor(t *testing.T) {
 		t.Errorf("hit %s: anchor %q, the document's section has %q", h.ID, h.Anchor, want)
 	}
 }
+
+// Permalinks survive a reindex: after a section is added to a reply and
+// the index rebuilt, every unchanged section is still found by its old
+// anchor, now under a new number.
+func TestAnchorsSurviveReindex(t *testing.T) {
+	src := copySample(t)
+	dir := buildSample(t, src)
+	ix, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := ix.Document(t.Context(), "reply-miit-2020-2524")
+	ix.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(src, "reply-miit-2020-2524.md")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A new first section, ahead of 一、.
+	first := before.Sections[1].Heading
+	edited := strings.Replace(string(data), first, "一、新增的一节\n\n新增一节的正文。\n\n"+first, 1)
+	if edited == string(data) {
+		t.Fatalf("heading %q not found in the file", first)
+	}
+	if err := os.WriteFile(path, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Build(t.Context(), BuildOptions{Source: src, Index: dir}); err != nil {
+		t.Fatal(err)
+	}
+	ix, err = Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	after, err := ix.Document(t.Context(), "reply-miit-2020-2524")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after.Sections) != len(before.Sections)+1 {
+		t.Fatalf("%d sections after adding one to %d", len(after.Sections), len(before.Sections))
+	}
+	for i, a := range before.Anchors() {
+		n := after.SectionRef(a)
+		if n < 0 || after.Sections[n].Text != before.Sections[i].Text || after.Sections[n].Heading != before.Sections[i].Heading {
+			t.Errorf("section %d (%q): anchor %s now finds section %d", i, before.Sections[i].Heading, a, n)
+		}
+		if i >= 1 && n != i+1 {
+			t.Errorf("section %d: now number %d, want %d", i, n, i+1)
+		}
+	}
+}
