@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -282,6 +283,12 @@ func (l *Live) StartRebuild(opts BuildOptions, log func(string, ...any)) error {
 		if err == nil {
 			_, err = l.Reload()
 		}
+		// A build holds about a gigabyte at its peak on the shared corpus,
+		// which the Go runtime would hand back to the system only over
+		// minutes (a soak with a rebuild every two minutes saw the
+		// server's RSS stay 200-300 MB above its idle level); a server
+		// that is done building gives it back at once.
+		debug.FreeOSMemory()
 		l.rebuildMu.Lock()
 		defer l.rebuildMu.Unlock()
 		l.rebuild.Ended, l.rebuild.Summary = time.Now(), sum
