@@ -965,9 +965,16 @@ func TestHostileSlowClients(t *testing.T) {
 		// yet: a client starved of CPU that long (the race detector on a
 		// loaded machine) sees the connection reset instead. Such a
 		// reset is tried again, twice at most; any answer but 413 fails.
+		// Sending 16 MB takes longer than this test's short read timeout
+		// under the race detector: a server with the production
+		// timeouts (on an index of its own: one process per index) takes it.
+		big := serveHostile(t, buildTestIndex(t), serverConfig{API: api.Options{AdminToken: token}}, io.Discard).Addr()
 		var start time.Time
 		for attempt := 1; ; attempt++ {
-			c := dial()
+			c, err := net.DialTimeout("tcp", big, deadline)
+			if err != nil {
+				t.Fatal(err)
+			}
 			start = time.Now()
 			io.WriteString(c, hostileReq("PUT", "/v1/documents/big", "", "Authorization: Bearer "+token, "Transfer-Encoding: chunked"))
 			go func() {
