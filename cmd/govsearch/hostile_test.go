@@ -958,6 +958,7 @@ func TestHostileSlowClients(t *testing.T) {
 				t.Errorf("%.60q: %d %v %.200q, want %d", tc.raw, res.status, res.err, res.body, tc.want)
 			}
 		}
+		prober.check(t)
 		// Streamed without a length: cut off at the limit. The server
 		// answers 413, shuts its side and, half a second later, closes
 		// with the rest of the stream unread, which makes the kernel send
@@ -969,6 +970,8 @@ func TestHostileSlowClients(t *testing.T) {
 		// under the race detector: a server with the production
 		// timeouts (on an index of its own: one process per index) takes it.
 		big := serveHostile(t, buildTestIndex(t), serverConfig{API: api.Options{AdminToken: token}}, io.Discard).Addr()
+		// The other client searches the server taking the stream.
+		prober = startProber(big)
 		var start time.Time
 		for attempt := 1; ; attempt++ {
 			c, err := net.DialTimeout("tcp", big, deadline)
