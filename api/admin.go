@@ -142,8 +142,9 @@ type Rebuilder interface {
 
 var _ Rebuilder = (*index.Live)(nil)
 
-// rebuildJSON is the body of the reindex routes.
-type rebuildJSON struct {
+// RebuildResponse is the body of the reindex routes; exported for the
+// clients in this repository that read it (govsearch soak).
+type RebuildResponse struct {
 	State     string  `json:"state"`
 	Started   *string `json:"started"`
 	Ended     *string `json:"ended"`
@@ -162,8 +163,8 @@ type rebuildJSON struct {
 	Index   string `json:"index"`
 }
 
-func newRebuildJSON(st index.RebuildStatus, path string) rebuildJSON {
-	out := rebuildJSON{State: st.State, Started: formatDate(st.Started), Ended: formatDate(st.Ended),
+func newRebuildResponse(st index.RebuildStatus, path string) RebuildResponse {
+	out := RebuildResponse{State: st.State, Started: formatDate(st.Started), Ended: formatDate(st.Ended),
 		FilesDone: st.FilesDone, Files: st.Files, Error: st.Err, Index: path}
 	if st.Summary != nil {
 		out.Documents, out.Sections, out.Skipped = st.Summary.Documents, st.Summary.Sections, len(st.Summary.Skipped)
@@ -202,14 +203,14 @@ func (h *handlers) startReindex(rb Rebuilder, build index.BuildOptions) http.Han
 			return
 		}
 		h.log.Info("reindex started", "request_id", requestID(r), "src", build.Source)
-		writeJSON(w, http.StatusAccepted, newRebuildJSON(rb.Rebuild(), rb.Path()))
+		writeJSON(w, http.StatusAccepted, newRebuildResponse(rb.Rebuild(), rb.Path()))
 	}
 }
 
 // reindexStatus reports on the last reindex.
 func (h *handlers) reindexStatus(rb Rebuilder) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, newRebuildJSON(rb.Rebuild(), rb.Path()))
+		writeJSON(w, http.StatusOK, newRebuildResponse(rb.Rebuild(), rb.Path()))
 	}
 }
 

@@ -18,33 +18,19 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// copyIndexFolder copies an index folder, its current link as a link.
-func copyIndexFolder(t *testing.T, src, dst string) {
+// damagedCopy copies the index folder template, applies damage to the
+// copy and returns the copy, its generation and what its files were after
+// the damage.
+func damagedCopy(t *testing.T, template string, damage func(t *testing.T, dir, gen string)) (dir, gen, before string) {
 	t.Helper()
-	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, path)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dst, rel)
-		switch {
-		case d.IsDir():
-			return os.MkdirAll(target, 0o755)
-		case d.Type()&fs.ModeSymlink != 0:
-			link, err := os.Readlink(path)
-			if err != nil {
-				return err
-			}
-			return os.Symlink(link, target)
-		}
-		return copyFile(path, target)
-	})
+	dir = filepath.Join(t.TempDir(), "index")
+	copySampleTree(t, template, dir)
+	gen, err := currentPath(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
+	damage(t, dir, gen)
+	return dir, gen, folderState(t, dir)
 }
 
 // folderState describes every file under dir by content, and every link
@@ -259,16 +245,9 @@ func TestDamagedIndexRefusedAndRebuilt(t *testing.T) {
 	f.Close()
 	for _, tc := range damages {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := filepath.Join(t.TempDir(), "index")
-			copyIndexFolder(t, template, dir)
-			gen, err := currentPath(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tc.damage(t, dir, gen)
-			before := folderState(t, dir)
+			dir, gen, before := damagedCopy(t, template, tc.damage)
 
-			_, err = Open(dir)
+			_, err := Open(dir)
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("Open: %v, want %v", err, tc.want)
 			}
@@ -331,15 +310,8 @@ func TestIncrementalUnchangedSourceChecksIndex(t *testing.T) {
 			continue
 		}
 		t.Run(tc.name, func(t *testing.T) {
-			dir := filepath.Join(t.TempDir(), "index")
-			copyIndexFolder(t, template, dir)
-			gen, err := currentPath(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tc.damage(t, dir, gen)
-			before := folderState(t, dir)
-			_, err = Build(ctx, BuildOptions{Source: repliesDir, Index: dir, Incremental: true})
+			dir, _, before := damagedCopy(t, template, tc.damage)
+			_, err := Build(ctx, BuildOptions{Source: repliesDir, Index: dir, Incremental: true})
 			if !errors.Is(err, ErrNeedsFullBuild) || !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), ".zap") {
 				t.Errorf("incremental build, nothing changed: %v", err)
 			}
@@ -350,7 +322,7 @@ func TestIncrementalUnchangedSourceChecksIndex(t *testing.T) {
 	}
 	t.Run("served", func(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "index")
-		copyIndexFolder(t, template, dir)
+		copySampleTree(t, template, dir)
 		ix, err := Open(dir)
 		if err != nil {
 			t.Fatal(err)

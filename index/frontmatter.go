@@ -14,8 +14,8 @@ import (
 // the document's sections.
 const MaxFrontMatterSize = 1 << 20
 
-// closingDelims are the delimiters that close each opening one
-// adrg/frontmatter knows (see frontMatterStart).
+// closingDelims maps each opening delimiter adrg/frontmatter knows (a
+// front matter's first line; see frontMatterStart) to the one closing it.
 var closingDelims = map[string]string{
 	"---": "---", "---yaml": "---", "---toml": "---", "---json": "---",
 	"+++": "+++", ";;;": ";;;",

@@ -221,11 +221,7 @@ func readDate(t string, now time.Time) (since, until time.Time, ok bool) {
 		return whole(year(m[1]))
 	}
 	if m := reNumeralYear.FindStringSubmatch(t); m != nil {
-		y := 0
-		for _, r := range strings.ReplaceAll(m[1], "零", "〇") {
-			y = y*10 + strings.IndexRune("〇一二三四五六七八九", r)/len("〇")
-		}
-		return whole(y)
+		return whole(numeralYear(m[1]))
 	}
 	if m := reMonth.FindStringSubmatch(t); m != nil {
 		y, mo := year(m[1]), year(m[2])

@@ -179,8 +179,7 @@ func frontMatterStart(data []byte) int {
 		if t == "" {
 			continue
 		}
-		switch t {
-		case "---", "+++", ";;;", "---yaml", "---toml", "---json":
+		if _, ok := closingDelims[t]; ok {
 			return i + 1
 		}
 		return 0

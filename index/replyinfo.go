@@ -204,13 +204,7 @@ func isOrgLine(l string) bool {
 func parseReplyDate(l string) (time.Time, bool) {
 	var y, m, d int
 	if g := reCNDate.FindStringSubmatch(l); g != nil {
-		for _, r := range g[1] {
-			if r == '零' {
-				r = '〇'
-			}
-			y = y*10 + strings.IndexRune("〇一二三四五六七八九", r)/3
-		}
-		m, d = chineseNumber(g[2]), chineseNumber(g[3])
+		y, m, d = numeralYear(g[1]), chineseNumber(g[2]), chineseNumber(g[3])
 	} else if g := reDate.FindStringSubmatch(l); g != nil {
 		y, _ = strconv.Atoi(g[1])
 		m, _ = strconv.Atoi(g[2])
@@ -223,6 +217,16 @@ func parseReplyDate(l string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return t, true
+}
+
+// numeralYear reads a year written digit by digit in Chinese numerals
+// (二〇〇六, 二零零六).
+func numeralYear(s string) int {
+	y := 0
+	for _, r := range strings.ReplaceAll(s, "零", "〇") {
+		y = y*10 + strings.IndexRune("〇一二三四五六七八九", r)/len("〇")
+	}
+	return y
 }
 
 // chineseNumber reads a Chinese numeral up to 99 (十三 is 13, 二十 is 20);

@@ -42,18 +42,11 @@ func TestHugePagesRestart(t *testing.T) {
 		if set {
 			cmd.Env = append(cmd.Env, "GLIBC_TUNABLES="+tunables)
 		}
-		logs := &lockedBuffer{}
-		cmd.Stderr = logs
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		errc := make(chan error, 1)
-		go func() { errc <- cmd.Wait() }()
+		_, errc, _ := startServing(t, cmd) // the pid we started is the one serving
 		defer func() {
 			cmd.Process.Signal(os.Interrupt)
 			<-errc
 		}()
-		waitServing(t, logs, errc) // the pid we started is the one serving
 		pid := strconv.Itoa(cmd.Process.Pid)
 		env, err := os.ReadFile("/proc/" + pid + "/environ")
 		if err != nil {

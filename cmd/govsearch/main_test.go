@@ -318,6 +318,22 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
+// startServing starts cmd, a govsearch serve, with its logs captured, and
+// waits until it serves: its address, its exit and its logs.
+func startServing(t *testing.T, cmd *exec.Cmd) (string, <-chan error, *lockedBuffer) {
+	t.Helper()
+	logs := &lockedBuffer{}
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// A test that stops before it stops the server leaves no process.
+	t.Cleanup(func() { cmd.Process.Kill() })
+	errc := make(chan error, 1)
+	go func() { errc <- cmd.Wait() }()
+	return waitServing(t, logs, errc), errc, logs
+}
+
 var servingRE = regexp.MustCompile(`addr=http://(127\.0\.0\.1:\d+)`)
 
 // waitServing waits until a serve command logs its address.
@@ -414,14 +430,7 @@ func TestBinaryRunsFromEmptyFolder(t *testing.T) {
 
 	cmd = exec.Command(bin, "serve", "-addr", "127.0.0.1:0")
 	cmd.Dir, cmd.Env = empty, env
-	logs := &lockedBuffer{}
-	cmd.Stderr = logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- cmd.Wait() }()
-	addr := waitServing(t, logs, errc)
+	addr, errc, logs := startServing(t, cmd)
 	code, body := getJSON(t, "http://"+addr+"/v1/search?q="+url.QueryEscape("工业互联网"))
 	if code != 200 || body["total"].(float64) < 1 {
 		t.Errorf("search: %d %v", code, body)
@@ -643,14 +652,8 @@ func TestBinaryDurabilityAndSIGHUP(t *testing.T) {
 	start := func() (*exec.Cmd, string, <-chan error) {
 		cmd := exec.Command(bin, "serve", "-addr", "127.0.0.1:0", "-index", ix, "-watch", "0") // SIGHUP alone swaps
 		cmd.Env = append(os.Environ(), "GOVSEARCH_ADMIN_TOKEN=s3cret")
-		logs := &lockedBuffer{}
-		cmd.Stderr = logs
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		errc := make(chan error, 1)
-		go func() { errc <- cmd.Wait() }()
-		return cmd, "http://" + waitServing(t, logs, errc), errc
+		addr, errc, _ := startServing(t, cmd)
+		return cmd, "http://" + addr, errc
 	}
 	cmd, base, errc := start()
 	req, _ := http.NewRequest("PUT", base+"/v1/documents/new%2Fti", strings.NewReader("---\ntitle: 关于钛合金材料的答复\n---\n\n钛合金产业链。\n"))

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/govsearch/govsearch/index"
+
+	"github.com/govsearch/govsearch/api"
 )
 
 // runSoak loads a running server for a long while with bench's request
@@ -226,19 +228,7 @@ func (s *soak) sample(ctx context.Context) (soakSample, error) {
 	if err != nil {
 		return smp, err
 	}
-	var st struct {
-		State     string  `json:"state"`
-		Kind      string  `json:"kind"`
-		Started   *string `json:"started"`
-		Ended     *string `json:"ended"`
-		FilesDone int     `json:"files_done"`
-		Files     int     `json:"files"`
-		Added     int     `json:"added"`
-		Changed   int     `json:"changed"`
-		Removed   int     `json:"removed"`
-		Error     string  `json:"error"`
-		Index     string  `json:"index"`
-	}
+	var st api.RebuildResponse
 	if err := json.Unmarshal(body, &st); err != nil {
 		return smp, fmt.Errorf("GET %s/v1/admin/reindex: %w", s.base, err)
 	}
