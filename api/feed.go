@@ -184,12 +184,13 @@ func newFeed(res *index.SearchResult, v url.Values, origin string, builtAt time.
 		if !hit.Date.IsZero() {
 			e.Published = hit.Date.Format(time.RFC3339)
 		}
-		issuer := hit.Publisher
+		// Each body of a jointly issued document is an author.
+		issuers := hit.Issuers
 		if hit.Reply != nil && hit.Reply.Ministry != "" {
-			issuer = hit.Reply.Ministry
+			issuers = []string{hit.Reply.Ministry}
 		}
-		if issuer != "" {
-			e.Authors = []atomPerson{{Name: issuer}}
+		for _, name := range issuers {
+			e.Authors = append(e.Authors, atomPerson{Name: name})
 		}
 		for _, t := range hit.Tags {
 			e.Categories = append(e.Categories, atomCategory{Term: t})

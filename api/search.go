@@ -42,9 +42,12 @@ type hitJSON struct {
 	Tags       []string `json:"tags"`
 	Categories []string `json:"categories"`
 	Publisher  string   `json:"publisher"`
-	Source     string   `json:"source"`
-	Score      float64  `json:"score"`
-	Snippet    string   `json:"snippet"`
+	// Issuers are the bodies the publisher names: several for a document
+	// issued jointly.
+	Issuers []string `json:"issuers"`
+	Source  string   `json:"source"`
+	Score   float64  `json:"score"`
+	Snippet string   `json:"snippet"`
 	// Anchor is the section's permalink anchor: /d/{doc_id}#{anchor}
 	// stays on this passage as long as its text does.
 	Anchor string `json:"anchor"`
@@ -129,6 +132,7 @@ func newSearchResponse(res *index.SearchResult, collapsed bool) searchResponse {
 			Tags:        nonNil(hit.Tags),
 			Categories:  nonNil(hit.Categories),
 			Publisher:   hit.Publisher,
+			Issuers:     nonNil(hit.Issuers),
 			Source:      hit.Source,
 			Score:       hit.Score,
 			Snippet:     hit.Snippet,

@@ -143,7 +143,7 @@ func BenchmarkSearch(b *testing.B) {
 			req := q.req
 			req.Size = 10
 			for b.Loop() {
-				if _, err := ix.search(ctx, req, time.Now()); err != nil {
+				if _, err := ix.search(ctx, req, nil, time.Now()); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -803,6 +803,7 @@ func (b *docBuilder) sectionDocs(r *Reply) ([]sectionDoc, error) {
 		}
 	}
 	publisher, _ := r.Meta["publisher"].(string)
+	issuers := SplitIssuers(publisher)
 	source, _ := r.Meta["source"].(string)
 	var title analyzer.Normalized
 	if b.words != nil {
@@ -848,6 +849,7 @@ func (b *docBuilder) sectionDocs(r *Reply) ([]sectionDoc, error) {
 		}
 		if publisher != "" {
 			f[fieldPublisher] = publisher
+			f[fieldIssuer] = issuers
 		}
 		if source != "" {
 			f[fieldSource] = source

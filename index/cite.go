@@ -59,12 +59,14 @@ type Citation struct {
 	Section int    `json:"section"`
 	Anchor  string `json:"anchor"`
 	// Issuer is the body that issued the document (the answering ministry
-	// of a reply, else its publisher); empty when it says none.
-	Issuer  string `json:"issuer"`
-	Title   string `json:"title"`
-	Date    string `json:"date"` // 2020年11月7日; empty when undated
-	Heading string `json:"heading"`
-	URL     string `json:"url"`
+	// of a reply, else its publisher); empty when it says none. Issuers
+	// are its bodies, several for a document issued jointly.
+	Issuer  string   `json:"issuer"`
+	Issuers []string `json:"issuers"`
+	Title   string   `json:"title"`
+	Date    string   `json:"date"` // 2020年11月7日; empty when undated
+	Heading string   `json:"heading"`
+	URL     string   `json:"url"`
 	// Text is the section's text, to quote from.
 	Text string `json:"text"`
 	// Forms are the citation written out: Report, for a news story
@@ -89,8 +91,12 @@ func (r *Reply) Cite(n int, url string, accessed time.Time) (Citation, error) {
 		return Citation{}, fmt.Errorf("%w: %s has no section %d (it has %d)", ErrNotFound, r.DocID, n, len(r.Sections))
 	}
 	s := r.Sections[n]
-	c := Citation{DocID: r.DocID, Section: n, Anchor: r.Anchors()[n], Issuer: r.issuer(),
+	issuers := r.issuers()
+	c := Citation{DocID: r.DocID, Section: n, Anchor: r.Anchors()[n], Issuer: strings.Join(issuers, "、"), Issuers: issuers,
 		Title: strings.TrimSpace(r.Title), Heading: s.Heading, URL: url, Text: s.Text}
+	if c.Issuers == nil {
+		c.Issuers = []string{}
+	}
 	if !r.Date.IsZero() {
 		d := r.Date.In(shanghai)
 		c.Date = fmt.Sprintf("%d年%d月%d日", d.Year(), d.Month(), d.Day())
@@ -113,9 +119,10 @@ func (r *Reply) Cite(n int, url string, accessed time.Time) (Citation, error) {
 	c.Forms.Report = report.String()
 
 	// GB/T 7714—2015: 责任者. 题名[EB/OL]. (发布日期)[引用日期]. 获取路径.
+	// Several bodies are several authors, separated by commas.
 	var ref strings.Builder
-	if c.Issuer != "" {
-		ref.WriteString(c.Issuer + ". ")
+	if len(issuers) > 0 {
+		ref.WriteString(strings.Join(issuers, ", ") + ". ")
 	}
 	ref.WriteString(strings.Trim(c.Title, "《》") + "[EB/OL]. ")
 	if !r.Date.IsZero() {
@@ -142,16 +149,14 @@ func (r *Reply) Cite(n int, url string, accessed time.Time) (Citation, error) {
 	return c, nil
 }
 
-// issuer is the body that issued r: the ministry that answered a reply,
-// else the publisher of its front matter.
-func (r *Reply) issuer() string {
+// issuers are the bodies that issued r: the ministry that answered a
+// reply, else each body its front matter's publisher names.
+func (r *Reply) issuers() []string {
 	if r.Info.Ministry != "" {
-		return r.Info.Ministry
+		return []string{r.Info.Ministry}
 	}
-	if p, ok := r.Meta["publisher"].(string); ok {
-		return strings.TrimSpace(p)
-	}
-	return ""
+	p, _ := r.Meta["publisher"].(string)
+	return SplitIssuers(p)
 }
 
 // firstSentence is the start of a section's text, up to its first full

@@ -88,6 +88,12 @@ type EvalResult struct {
 	QuotedPrecision float64
 	// PrecisionMisses lists quoted queries that returned a wrong section.
 	PrecisionMisses []string
+	// DocRecall is the share of the documents that hold every part of a
+	// query (each group in some section, see Index.docMatches) that a
+	// collapsed search (collapse=doc) returns, over all queries; the
+	// truth is the same scan, by document.
+	DocRecall       float64
+	DocRecallMisses []string
 	// MRR is the mean reciprocal rank of the wanted section in the first
 	// ten hits of known-item queries.
 	MRR        float64
@@ -121,8 +127,10 @@ func Evaluate(ctx context.Context, opts EvalOptions) ([]EvalResult, error) {
 	}
 	logf("corpus: %d sections", len(corpus))
 	truth := make([]map[string]bool, len(opts.Queries))
+	docTruth := make([]map[string]bool, len(opts.Queries))
 	for i, q := range opts.Queries {
 		truth[i] = corpus.matches(parseQuery(q.Q))
+		docTruth[i] = corpus.matchesDocs(parseQuery(q.Q))
 	}
 	runs := max(opts.Runs, 1)
 	times, cpus := map[Variant][]time.Duration{}, map[Variant][]time.Duration{}
@@ -152,7 +160,7 @@ func Evaluate(ctx context.Context, opts EvalOptions) ([]EvalResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		res, err := evalIndex(ctx, ix, opts.Queries, truth)
+		res, err := evalIndex(ctx, ix, opts.Queries, truth, docTruth)
 		ix.Close()
 		if err != nil {
 			return nil, fmt.Errorf("evaluate %s: %w", v, err)
@@ -192,15 +200,30 @@ func median(ds []time.Duration) time.Duration {
 	return s[(len(s)-1)/2]
 }
 
-func evalIndex(ctx context.Context, ix *Index, queries []EvalQuery, truth []map[string]bool) (*EvalResult, error) {
+// evalIndex runs the queries on ix as readers get them: read by the
+// query reader (SearchRequest.Interpret), sections and, collapsed,
+// documents.
+func evalIndex(ctx context.Context, ix *Index, queries []EvalQuery, truth, docTruth []map[string]bool) (*EvalResult, error) {
 	r := &EvalResult{}
-	var found, want, quotedRight, quotedAll int
+	var found, want, quotedRight, quotedAll, docsFound, docsWant int
 	var rr float64
 	var searchTime time.Duration
 	for i, q := range queries {
-		got, err := ix.matchAll(ctx, q.Q)
+		got, gotDocs, err := ix.matchAll(ctx, q.Q)
 		if err != nil {
 			return nil, fmt.Errorf("%q: %w", q.Q, err)
+		}
+		missedDocs := 0
+		for id := range docTruth[i] {
+			docsWant++
+			if gotDocs[id] {
+				docsFound++
+			} else {
+				missedDocs++
+			}
+		}
+		if missedDocs > 0 {
+			r.DocRecallMisses = append(r.DocRecallMisses, fmt.Sprintf("%s (%d of %d documents missed)", q.Q, missedDocs, len(docTruth[i])))
 		}
 		r.RecallQueries++
 		missed := 0
@@ -231,7 +254,7 @@ func evalIndex(ctx context.Context, ix *Index, queries []EvalQuery, truth []map[
 			}
 		}
 		start := time.Now()
-		res, err := ix.Search(ctx, SearchRequest{Query: q.Q, Size: 10})
+		res, err := ix.Search(ctx, SearchRequest{Query: q.Q, Size: 10, Interpret: true})
 		searchTime += time.Since(start)
 		if err != nil {
 			return nil, fmt.Errorf("%q: %w", q.Q, err)
@@ -247,6 +270,7 @@ func evalIndex(ctx context.Context, ix *Index, queries []EvalQuery, truth []map[
 		}
 	}
 	r.Recall = ratio(found, want)
+	r.DocRecall = ratio(docsFound, docsWant)
 	r.QuotedPrecision = ratio(quotedRight, quotedAll)
 	if r.KnownQueries > 0 {
 		r.MRR = rr / float64(r.KnownQueries)
@@ -279,26 +303,33 @@ func allQuoted(q string) bool {
 	return n > 0
 }
 
-// matchAll returns the ids of every section the query matches.
-func (ix *Index) matchAll(ctx context.Context, q string) (map[string]bool, error) {
-	p, err := ix.plan(q)
+// matchAll returns the ids of every section the query matches, read as
+// readers' queries are, and of every document a collapsed search of it
+// returns.
+func (ix *Index) matchAll(ctx context.Context, q string) (sections, docs map[string]bool, err error) {
+	in, err := ix.Interpret(ctx, q, time.Now())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	p, err := ix.plan(q, in.Readings)
+	if err != nil {
+		return nil, nil, err
 	}
 	count, err := ix.bleve.DocCount()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sr := bleve.NewSearchRequestOptions(p.query, int(count), 0, false)
 	res, err := ix.bleve.SearchInContext(ctx, sr)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	got := make(map[string]bool, len(res.Hits))
+	sections = make(map[string]bool, len(res.Hits))
 	for _, h := range res.Hits {
-		got[h.ID] = true
+		sections[h.ID] = true
 	}
-	return got, nil
+	docs, err = ix.docMatches(ctx, p, SearchRequest{Query: q})
+	return sections, docs, err
 }
 
 // truthSection is a section in normalized form, for brute-force truth.
@@ -333,14 +364,44 @@ func loadTruthCorpus(src string) (truthCorpus, error) {
 	return c, nil
 }
 
-// matches returns the ids of sections that satisfy the parts literally:
-// each group of OR-ed parts has one in the title, heading or text, and no
-// excluded part occurs. Synonyms and words scattered are not truth: they
-// only add results.
-func (c truthCorpus) matches(parts []queryPart) map[string]bool {
+// matchesDocs returns the doc_ids of documents that hold the parts
+// literally: each group of OR-ed parts in one of their sections that
+// holds no excluded part (an excluded part leaves out the sections that
+// hold it, as in a search of sections).
+func (c truthCorpus) matchesDocs(parts []queryPart) map[string]bool {
+	groups, not := truthGroups(parts)
 	out := map[string]bool{}
-	var groups [][]string
-	var not []string
+	if len(groups) == 0 {
+		return out
+	}
+	held := map[string][]bool{} // doc → which groups it holds
+	for _, s := range c {
+		if slices.ContainsFunc(not, func(t string) bool { return s.has(t) }) {
+			continue
+		}
+		doc := docOfSection(s.id)
+		h := held[doc]
+		if h == nil {
+			h = make([]bool, len(groups))
+			held[doc] = h
+		}
+		for gi, g := range groups {
+			if !h[gi] && slices.ContainsFunc(g, s.has) {
+				h[gi] = true
+			}
+		}
+	}
+	for doc, h := range held {
+		if !slices.Contains(h, false) {
+			out[doc] = true
+		}
+	}
+	return out
+}
+
+// truthGroups are the normalized groups of OR-ed parts and the excluded
+// parts of a query.
+func truthGroups(parts []queryPart) (groups [][]string, not []string) {
 	for _, p := range parts {
 		t := analyzer.NormalizeString(p.Text)
 		if strings.TrimSpace(t) == "" {
@@ -355,22 +416,34 @@ func (c truthCorpus) matches(parts []queryPart) map[string]bool {
 			groups = append(groups, []string{t})
 		}
 	}
+	return groups, not
+}
+
+// has reports whether the section's title, heading or text holds t.
+func (s truthSection) has(t string) bool {
+	return strings.Contains(s.text, t) || strings.Contains(s.heading, t) || strings.Contains(s.title, t)
+}
+
+// matches returns the ids of sections that satisfy the parts literally:
+// each group of OR-ed parts has one in the title, heading or text, and no
+// excluded part occurs. Synonyms and words scattered are not truth: they
+// only add results.
+func (c truthCorpus) matches(parts []queryPart) map[string]bool {
+	out := map[string]bool{}
+	groups, not := truthGroups(parts)
 	if len(groups) == 0 {
 		return out
-	}
-	has := func(s truthSection, t string) bool {
-		return strings.Contains(s.text, t) || strings.Contains(s.heading, t) || strings.Contains(s.title, t)
 	}
 	for _, s := range c {
 		ok := true
 		for _, g := range groups {
-			if !slices.ContainsFunc(g, func(t string) bool { return has(s, t) }) {
+			if !slices.ContainsFunc(g, s.has) {
 				ok = false
 				break
 			}
 		}
 		for _, t := range not {
-			if ok && has(s, t) {
+			if ok && s.has(t) {
 				ok = false
 			}
 		}

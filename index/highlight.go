@@ -17,7 +17,7 @@ func (ix *Index) Highlighter(q string) *Highlighter {
 	if strings.TrimSpace(q) == "" {
 		return &Highlighter{}
 	}
-	p, err := ix.plan(q)
+	p, err := ix.plan(q, nil)
 	if err != nil || p == nil {
 		return &Highlighter{}
 	}

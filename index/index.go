@@ -239,15 +239,16 @@ func (ix *Index) Close() error {
 // Path is the folder of the generation this Index reads.
 func (ix *Index) Path() string { return ix.path }
 
-// plan plans a query the way the index's variant does.
-func (ix *Index) plan(q string) (*plan, error) {
+// plan plans a query the way the index's variant does; readings are how
+// parts of it were read (nil for a query searched as typed).
+func (ix *Index) plan(q string, readings []Reading) (*plan, error) {
 	switch ix.variant {
 	case VariantJieba:
-		return ix.planJieba(q)
+		return ix.planJieba(q, readings)
 	case VariantCJK:
-		return ix.planCJK(q)
+		return ix.planCJK(q, readings)
 	}
-	return ix.planGovsearch(q)
+	return ix.planGovsearch(q, readings)
 }
 
 // sectionID is the bleve id of a section, and Hit.ID.
@@ -306,6 +307,7 @@ func hitFromFields(f map[string]any) Hit {
 		Publisher:  str(f[fieldPublisher]),
 		Source:     str(f[fieldSource]),
 	}
+	h.Issuers = SplitIssuers(h.Publisher)
 	if j := str(f[fieldReply]); j != "" {
 		var ri ReplyInfo
 		if err := json.Unmarshal([]byte(j), &ri); err == nil {

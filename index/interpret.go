@@ -12,16 +12,24 @@ import (
 	"github.com/govsearch/govsearch/analyzer"
 )
 
-// Reading is one part of a query read as a filter rather than searched as
-// words: 2020年 as a date range, 工信部 as an issuing body.
+// Reading is one part of a query read as what it most likely names: 2020年
+// as a date range, 工信部 as an issuing body. A reading ranks, it does not
+// filter: a section matches the part when the reading holds for it or its
+// text holds the part as typed, and sections for which it holds rank
+// first, so that a wrong or partial reading never hides a document.
 type Reading struct {
 	// Text is the part as typed.
 	Text string `json:"text"`
-	// Filter is what it became: one of the Filter* constants.
+	// Filter is what it was read as: one of the Filter* constants.
 	Filter string `json:"filter"`
-	// Value is the filter's value: 2020-01-01..2020-12-31 (either end may
+	// Value is the reading's value: 2020-01-01..2020-12-31 (either end may
 	// be empty), 工业和信息化部, 提案答复, 13届3次 (or 13届), 张连起.
 	Value string `json:"value"`
+
+	// part is the part's place among the query's parts; filter is the
+	// reading as a request's filters, alone.
+	part   int
+	filter SearchRequest
 }
 
 // What a Reading became.
@@ -33,18 +41,34 @@ const (
 	FilterAddressee = "addressee"
 )
 
-// Interpretation is how a query was read (SearchRequest.Interpret): the
-// filters read out of it and the words left to search for.
+// Interpretation is how a query was read (SearchRequest.Interpret).
 type Interpretation struct {
-	// Query is the rest of the query, searched as words.
+	// Query is the rest of the query: the parts that were not read.
 	Query    string    `json:"query"`
 	Readings []Reading `json:"readings"`
-	// The filters, as Search applies them.
-	Since, Until  time.Time `json:"-"`
-	Issuers       []string  `json:"-"`
-	Kinds         []string  `json:"-"`
-	Addressees    []string  `json:"-"`
-	Term, Session int       `json:"-"`
+}
+
+// Strict narrows req by every reading as a filter: what a person who
+// asks for "only these" (the search page's 只看) gets through the ordinary
+// filters, with the read parts no longer searched as words.
+func (in *Interpretation) Strict(req SearchRequest) SearchRequest {
+	req.Query = in.Query
+	for _, r := range in.Readings {
+		f := r.filter
+		if !f.Since.IsZero() && (req.Since.IsZero() || f.Since.After(req.Since)) {
+			req.Since = f.Since
+		}
+		if !f.Until.IsZero() && (req.Until.IsZero() || f.Until.Before(req.Until)) {
+			req.Until = f.Until
+		}
+		req.Issuers = narrow(req.Issuers, f.Issuers)
+		req.Kinds = narrow(req.Kinds, f.Kinds)
+		req.Addressees = narrow(req.Addressees, f.Addressees)
+		if f.Term > 0 {
+			req.Term, req.Session = f.Term, f.Session
+		}
+	}
+	return req
 }
 
 // kindWords are the words a reporter types for the kinds of letter that
@@ -137,8 +161,9 @@ func (ix *Index) Interpret(ctx context.Context, q string, now time.Time) (Interp
 		if p.Phrase || p.Negated || p.Or || i+1 < len(parts) && parts[i+1].Or {
 			continue
 		}
-		if r, ok := ix.readPart(p.Text, now, k, &in); ok {
+		if r, ok := ix.readPart(p.Text, now, k); ok {
 			read[i] = true
+			r.part = i
 			readings = append(readings, r)
 		}
 	}
@@ -155,17 +180,13 @@ func (ix *Index) Interpret(ctx context.Context, q string, now time.Time) (Interp
 	return in, nil
 }
 
-// readPart reads one part of a query into in's filters.
-func (ix *Index) readPart(text string, now time.Time, k *knownValues, in *Interpretation) (Reading, bool) {
+// readPart reads one part of a query.
+func (ix *Index) readPart(text string, now time.Time, k *knownValues) (Reading, bool) {
 	t := analyzer.NormalizeString(text)
 	r := Reading{Text: text}
+	in := &r.filter
 	if since, until, ok := readDate(t, now); ok {
-		if !since.IsZero() && (in.Since.IsZero() || since.After(in.Since)) {
-			in.Since = since
-		}
-		if !until.IsZero() && (in.Until.IsZero() || until.Before(in.Until)) {
-			in.Until = until
-		}
+		in.Since, in.Until = since, until
 		r.Filter, r.Value = FilterDate, dateValue(since)+".."+dateValue(until)
 		return r, true
 	}
@@ -191,12 +212,16 @@ func (ix *Index) readPart(text string, now time.Time, k *knownValues, in *Interp
 		r.Filter, r.Value = FilterKind, kind
 		return r, true
 	}
+	// Every form the index holds: 公安部 and 中华人民共和国公安部 are one
+	// body written two ways.
 	for _, name := range ix.synonyms.Expand(t) {
 		if k.issuers[name] {
 			in.Issuers = append(in.Issuers, name)
-			r.Filter, r.Value = FilterIssuer, name
-			return r, true
 		}
+	}
+	if len(in.Issuers) > 0 {
+		r.Filter, r.Value = FilterIssuer, in.Issuers[0]
+		return r, true
 	}
 	return r, false
 }
@@ -260,28 +285,6 @@ func dateValue(t time.Time) string {
 		return ""
 	}
 	return t.Format(time.DateOnly)
-}
-
-// apply narrows req by the interpretation: its query becomes the words
-// left, and the filters read join those the request already has.
-func (in *Interpretation) apply(req SearchRequest) SearchRequest {
-	req.Query = in.Query
-	if !in.Since.IsZero() && (req.Since.IsZero() || in.Since.After(req.Since)) {
-		req.Since = in.Since
-	}
-	if !in.Until.IsZero() && (req.Until.IsZero() || in.Until.Before(req.Until)) {
-		req.Until = in.Until
-	}
-	req.Issuers = narrow(req.Issuers, in.Issuers)
-	req.Kinds = narrow(req.Kinds, in.Kinds)
-	req.Addressees = narrow(req.Addressees, in.Addressees)
-	if in.Term > 0 {
-		req.Term = in.Term
-	}
-	if in.Session > 0 {
-		req.Session = in.Session
-	}
-	return req
 }
 
 // narrow joins two "any of" filters on one field: both must hold, so a

@@ -23,8 +23,11 @@ const (
 	fieldTags       = "tags"
 	fieldCategories = "categories"
 	fieldPublisher  = "publisher"
-	fieldSource     = "source"
-	fieldMeta       = "meta"
+	// fieldIssuer indexes each body a publisher names (SplitIssuers), for
+	// filters; fieldPublisher stores the publisher as written.
+	fieldIssuer = "issuer"
+	fieldSource = "source"
+	fieldMeta   = "meta"
 	// Reply data (see ReplyInfo): reply holds all of it as stored JSON,
 	// the others index what searches filter and count by.
 	fieldReply      = "reply"
@@ -66,7 +69,7 @@ var variantKey = []byte("govsearch_variant")
 
 // FormatVersion changes whenever the mapping or the analysis changes in a
 // way that needs a rebuild; caches of built indexes are keyed by it.
-const FormatVersion = 4
+const FormatVersion = 5
 
 // Names of the analysis components an index defines for itself, so that the
 // index carries its user dictionary and reopens with the same analysis.
@@ -158,7 +161,10 @@ func newMapping(userDict string, variant Variant) (*mapping.IndexMappingImpl, er
 	doc.AddFieldMappingsAt(fieldDocID, keyword())
 	doc.AddFieldMappingsAt(fieldTags, keyword())
 	doc.AddFieldMappingsAt(fieldCategories, keyword())
-	doc.AddFieldMappingsAt(fieldPublisher, keyword())
+	doc.AddFieldMappingsAt(fieldPublisher, stored())
+	issuer := keyword()
+	issuer.Store, issuer.DocValues = false, false
+	doc.AddFieldMappingsAt(fieldIssuer, issuer)
 	sec := mapping.NewNumericFieldMapping()
 	sec.Store = true
 	sec.IncludeInAll = false

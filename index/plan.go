@@ -32,7 +32,17 @@ var searchFields = []struct {
 
 // plan is a planned query: the bleve query and what to mark in hits.
 type plan struct {
+	// query matches a section that holds every group of the query and no
+	// excluded part.
 	query query.Query
+	// groups are the query's groups (a part, or parts joined by OR), each
+	// matching a section that holds it; parts are their parts as typed;
+	// not matches a section that holds an excluded part (nil for none).
+	// A document matches as a whole when each group matches one of its
+	// sections that not does not (see Index.docMatches).
+	groups []query.Query
+	parts  [][]string
+	not    query.Query
 	// marks are normalized strings to highlight: the parts and their
 	// synonyms as typed; words are their jieba words.
 	marks, words []string
@@ -46,9 +56,9 @@ type plan struct {
 // either half does and scores higher when both do, so the exact passage
 // ranks above the same words scattered; a quoted part must match exactly.
 // Synonyms widen unquoted parts; quoted and excluded parts are literal.
-func (ix *Index) planGovsearch(q string) (*plan, error) {
+func (ix *Index) planGovsearch(q string, readings []Reading) (*plan, error) {
 	var marks, words []string
-	p, err := planWith(q, func(part queryPart) query.Query {
+	p, err := planWith(q, readings, func(part queryPart) query.Query {
 		text := analyzer.NormalizeString(part.Text)
 		switch {
 		case strings.TrimSpace(text) == "":
@@ -128,8 +138,8 @@ func disjunction(qs []query.Query) query.Query {
 // version): every word of a part must match, as itself or, where the text
 // was cut differently, as its sub-words in a row; quoted parts are phrases
 // of words. OR and - work as in planGovsearch; there are no synonyms.
-func (ix *Index) planJieba(q string) (*plan, error) {
-	return planWith(q, func(part queryPart) query.Query {
+func (ix *Index) planJieba(q string, readings []Reading) (*plan, error) {
+	return planWith(q, readings, func(part queryPart) query.Query {
 		tokens := ix.analyzer.Analyze([]byte(part.Text))
 		if len(tokens) == 0 {
 			return nil
@@ -164,8 +174,8 @@ func (ix *Index) planJieba(q string) (*plan, error) {
 // planCJK is the baseline of bleve's "cjk" analyzer with bleve's own
 // queries: a match query (all bigrams) per part, a phrase query for quoted
 // parts.
-func (ix *Index) planCJK(q string) (*plan, error) {
-	return planWith(q, func(part queryPart) query.Query {
+func (ix *Index) planCJK(q string, readings []Reading) (*plan, error) {
+	return planWith(q, readings, func(part queryPart) query.Query {
 		if part.Phrase {
 			return phraseQuery(part.Text, "cjk", 1)
 		}
@@ -184,16 +194,20 @@ func (ix *Index) planCJK(q string) (*plan, error) {
 
 // planWith applies the query syntax around partQuery, which returns nil
 // for a part with nothing to search: parts must all match, OR-ed parts
-// either, and -parts none.
-func planWith(q string, partQuery func(queryPart) query.Query) (*plan, error) {
+// either, and -parts none. A part read as a date, a body, ... (see
+// Reading) matches where its reading holds too, and ranks first there.
+func planWith(q string, readings []Reading, partQuery func(queryPart) query.Query) (*plan, error) {
 	var must, mustNot, group []query.Query
+	var parts [][]string
+	var groupParts []string
 	flush := func() {
 		if len(group) > 0 {
 			must = append(must, disjunction(group))
+			parts = append(parts, groupParts)
 		}
-		group = nil
+		group, groupParts = nil, nil
 	}
-	for _, part := range parseQuery(q) {
+	for i, part := range parseQuery(q) {
 		pq := partQuery(part)
 		if pq == nil {
 			continue
@@ -202,10 +216,16 @@ func planWith(q string, partQuery func(queryPart) query.Query) (*plan, error) {
 			mustNot = append(mustNot, pq)
 			continue
 		}
+		for _, r := range readings {
+			if r.part == i {
+				pq = query.NewDisjunctionQuery([]query.Query{pq, readingQuery(r)})
+			}
+		}
 		if !part.Or {
 			flush()
 		}
 		group = append(group, pq)
+		groupParts = append(groupParts, part.Text)
 	}
 	flush()
 	switch {
@@ -213,10 +233,32 @@ func planWith(q string, partQuery func(queryPart) query.Query) (*plan, error) {
 		return nil, fmt.Errorf("%w: the query %q only excludes; add a word to search for", ErrBadQuery, q)
 	case len(must) == 0:
 		return nil, fmt.Errorf("%w: the query %q has no searchable words", ErrBadQuery, q)
-	case len(must) == 1 && len(mustNot) == 0:
-		return &plan{query: must[0]}, nil
 	}
-	return &plan{query: query.NewBooleanQuery(must, nil, mustNot)}, nil
+	p := &plan{groups: must, parts: parts}
+	if len(mustNot) > 0 {
+		p.not = disjunction(mustNot)
+	}
+	if len(must) == 1 && len(mustNot) == 0 {
+		p.query = must[0]
+	} else {
+		p.query = query.NewBooleanQuery(must, nil, mustNot)
+	}
+	return p, nil
+}
+
+// boostReading lifts a section for which a reading holds above every
+// section that only holds the part's words: the reading's filter, a term
+// of a few characters, scores far below a text match without it.
+const boostReading = 1000
+
+// readingQuery matches the sections for which r holds, scored to rank
+// them first.
+func readingQuery(r Reading) query.Query {
+	qs := filterQueries(r.filter, boostReading)
+	if len(qs) == 1 {
+		return qs[0]
+	}
+	return query.NewConjunctionQuery(qs)
 }
 
 // groupByPosition groups an analyzed query's tokens by position, the

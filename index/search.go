@@ -70,7 +70,8 @@ type SearchRequest struct {
 	From  int
 	Size  int
 	// Tags, Categories and Publishers filter: a section's document must
-	// have one of the values of each that is given.
+	// have one of the values of each that is given. A publisher is each
+	// body a joint publisher names (SplitIssuers).
 	Tags, Categories, Publishers []string
 	// Addressees, Ministries and Kinds filter by reply data (see
 	// ReplyInfo) the same way; Term, Session and ProposalNo, when not 0,
@@ -129,9 +130,12 @@ type Hit struct {
 	Date       time.Time
 	Tags       []string
 	Categories []string
-	Publisher  string
-	Source     string
-	Score      float64
+	// Publisher is the document's publisher as written; Issuers are the
+	// bodies it names (SplitIssuers), each one for a jointly issued one.
+	Publisher string
+	Issuers   []string
+	Source    string
+	Score     float64
 	// Snippet is HTML: escaped text around the matches, each in <mark>.
 	Snippet string
 	// TitleHTML and HeadingHTML are the title and heading, escaped, with
@@ -141,8 +145,13 @@ type Hit struct {
 	// /d/{doc_id}#{anchor}.
 	Anchor string
 	// MoreSections counts the document's other matching sections, when
-	// the search is collapsed.
+	// the search is collapsed: those that hold the whole query, or, for a
+	// document matched across sections, those that hold any of its parts.
 	MoreSections int
+	// MatchedSections, for a document matched across sections (collapsed
+	// searches only), are the sections that hold the parts this hit's
+	// section lacks.
+	MatchedSections []SectionMatch
 	// Reply is the document's reply data; nil when it is not a reply.
 	Reply *ReplyInfo
 }
@@ -178,10 +187,10 @@ func (ix *Index) Search(ctx context.Context, req SearchRequest) (*SearchResult, 
 			return nil, fmt.Errorf("search %q: %w", req.Query, err)
 		}
 		if len(i.Readings) > 0 {
-			in, req = &i, i.apply(req)
+			in = &i
 		}
 	}
-	res, err := ix.search(ctx, req, start)
+	res, err := ix.search(ctx, req, in, start)
 	if err != nil {
 		return nil, err
 	}
@@ -193,18 +202,23 @@ func (ix *Index) Search(ctx context.Context, req SearchRequest) (*SearchResult, 
 // Ready checks that the index answers a search, past the result cache:
 // what a readiness probe needs to know.
 func (ix *Index) Ready(ctx context.Context) error {
-	_, err := ix.search(ctx, SearchRequest{Size: 1}, time.Now())
+	_, err := ix.search(ctx, SearchRequest{Size: 1}, nil, time.Now())
 	return err
 }
 
-// search runs a search on the index itself.
-func (ix *Index) search(ctx context.Context, req SearchRequest, start time.Time) (*SearchResult, error) {
+// search runs a search on the index itself; in is how its query was read
+// (nil for as typed).
+func (ix *Index) search(ctx context.Context, req SearchRequest, in *Interpretation, start time.Time) (*SearchResult, error) {
 	p := &plan{query: query.NewMatchAllQuery()}
 	// A query of control characters normalizes to nothing, as its cache
 	// key does: it lists everything, as an empty one.
 	if strings.TrimSpace(analyzer.NormalizeString(req.Query)) != "" {
+		var readings []Reading
+		if in != nil {
+			readings = in.Readings
+		}
 		var err error
-		if p, err = ix.plan(req.Query); err != nil {
+		if p, err = ix.plan(req.Query, readings); err != nil {
 			return nil, err
 		}
 	}
@@ -215,7 +229,7 @@ func (ix *Index) search(ctx context.Context, req SearchRequest, start time.Time)
 	var perDoc map[string]int
 	if req.Collapse {
 		var err error
-		if perDoc, err = ix.collapsed(ctx, q, p, req, out); err != nil {
+		if perDoc, err = ix.collapsedDocs(ctx, q, p, req, out); err != nil {
 			return nil, err
 		}
 	} else {
@@ -256,36 +270,48 @@ func (ix *Index) search(ctx context.Context, req SearchRequest, start time.Time)
 // bleve evaluates without scoring: filters narrow the results without
 // changing their order.
 func withFilters(q query.Query, req SearchRequest) query.Query {
+	filters := filterQueries(req, 1)
+	if len(filters) == 0 {
+		return q
+	}
+	b := query.NewBooleanQuery([]query.Query{q}, nil, nil)
+	if len(filters) == 1 {
+		b.AddFilter(filters[0])
+	} else {
+		b.AddFilter(query.NewConjunctionQuery(filters))
+	}
+	return b
+}
+
+// filterQueries are the request's filters, one query each, every term of
+// them boosted by boost (a filter clause does not score; a reading does).
+func filterQueries(req SearchRequest, boost float64) []query.Query {
 	var filters []query.Query
-	anyOf := func(field string, values []string) {
+	term := func(field, v string) query.Query {
+		tq := query.NewTermQuery(v)
+		tq.SetField(field)
+		tq.SetBoost(boost)
+		return tq
+	}
+	anyOf := func(values []string, fields ...string) {
 		if len(values) == 0 {
 			return
 		}
 		var alts []query.Query
 		for _, v := range values {
-			tq := query.NewTermQuery(v)
-			tq.SetField(field)
-			alts = append(alts, tq)
-		}
-		filters = append(filters, disjunction(alts))
-	}
-	anyOf(fieldTags, req.Tags)
-	anyOf(fieldCategories, req.Categories)
-	anyOf(fieldPublisher, req.Publishers)
-	anyOf(fieldAddressee, req.Addressees)
-	anyOf(fieldMinistry, req.Ministries)
-	anyOf(fieldKind, req.Kinds)
-	if len(req.Issuers) > 0 {
-		var alts []query.Query
-		for _, v := range req.Issuers {
-			for _, field := range []string{fieldPublisher, fieldMinistry} {
-				tq := query.NewTermQuery(v)
-				tq.SetField(field)
-				alts = append(alts, tq)
+			for _, field := range fields {
+				alts = append(alts, term(field, v))
 			}
 		}
 		filters = append(filters, disjunction(alts))
 	}
+	anyOf(req.Tags, fieldTags)
+	anyOf(req.Categories, fieldCategories)
+	anyOf(req.Publishers, fieldIssuer)
+	anyOf(req.Addressees, fieldAddressee)
+	anyOf(req.Ministries, fieldMinistry)
+	anyOf(req.Kinds, fieldKind)
+	anyOf(req.Issuers, fieldIssuer, fieldMinistry)
 	equals := func(field string, n int) {
 		if n == 0 {
 			return
@@ -293,6 +319,7 @@ func withFilters(q query.Query, req SearchRequest) query.Query {
 		v, incl := float64(n), true
 		nq := query.NewNumericRangeInclusiveQuery(&v, &v, &incl, &incl)
 		nq.SetField(field)
+		nq.SetBoost(boost)
 		filters = append(filters, nq)
 	}
 	equals(fieldTerm, req.Term)
@@ -309,18 +336,10 @@ func withFilters(q query.Query, req SearchRequest) query.Query {
 		incl, excl := true, false
 		dq := query.NewDateRangeInclusiveQuery(from, to, &incl, &excl)
 		dq.SetField(fieldDate)
+		dq.SetBoost(boost)
 		filters = append(filters, dq)
 	}
-	if len(filters) == 0 {
-		return q
-	}
-	b := query.NewBooleanQuery([]query.Query{q}, nil, nil)
-	if len(filters) == 1 {
-		b.AddFilter(filters[0])
-	} else {
-		b.AddFilter(query.NewConjunctionQuery(filters))
-	}
-	return b
+	return filters
 }
 
 // dayStart is the start of t's day in China time.
@@ -509,8 +528,8 @@ func (ix *Index) docFacets(ctx context.Context) (map[string]docFacetValues, erro
 		for _, m := range res.Hits {
 			h := hitFromFields(m.Fields)
 			v := docFacetValues{FacetTags: h.Tags, FacetCategories: h.Categories}
-			if pub := str(m.Fields[fieldPublisher]); pub != "" {
-				v[FacetPublisher] = []string{pub}
+			if len(h.Issuers) > 0 {
+				v[FacetPublisher] = h.Issuers
 			}
 			if !h.Date.IsZero() {
 				v[FacetYear] = []string{strconv.Itoa(h.Date.Year())}

@@ -54,8 +54,8 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	printEval(stdout, results)
 	for _, r := range results {
-		if r.Variant == index.VariantGovsearch && (r.Recall < 1 || r.QuotedPrecision < 1) {
-			return fmt.Errorf("%w: recall %.4f, quoted precision %.4f", errEvalFailed, r.Recall, r.QuotedPrecision)
+		if r.Variant == index.VariantGovsearch && (r.Recall < 1 || r.QuotedPrecision < 1 || r.DocRecall < 1) {
+			return fmt.Errorf("%w: recall %.4f, document recall %.4f, quoted precision %.4f", errEvalFailed, r.Recall, r.DocRecall, r.QuotedPrecision)
 		}
 	}
 	return nil
@@ -69,9 +69,9 @@ func printEval(w io.Writer, results []index.EvalResult) {
 	}
 	r0 := results[0]
 	fmt.Fprintf(w, "%d queries (%d quoted, %d known-item); build times are medians of %d runs\n\n", r0.RecallQueries, r0.QuotedQueries, r0.KnownQueries, r0.Runs)
-	fmt.Fprintf(w, "| index | recall | quoted precision | MRR@10 | index MB | build s | build CPU s | query ms |\n|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(w, "| index | recall | document recall | quoted precision | MRR@10 | index MB | build s | build CPU s | query ms |\n|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range results {
-		fmt.Fprintf(w, "| %s | %.4f | %.4f | %.3f | %.1f | %.1f | %.1f | %.2f |\n", r.Variant, r.Recall, r.QuotedPrecision, r.MRR,
+		fmt.Fprintf(w, "| %s | %.4f | %.4f | %.4f | %.3f | %.1f | %.1f | %.1f | %.2f |\n", r.Variant, r.Recall, r.DocRecall, r.QuotedPrecision, r.MRR,
 			float64(r.IndexBytes)/1e6, r.BuildTime.Seconds(), r.BuildCPU.Seconds(), float64(r.QueryTime)/float64(time.Millisecond))
 	}
 	// Ratios against each baseline: the jieba-only index (what govsearch
@@ -96,10 +96,17 @@ func printEval(w io.Writer, results []index.EvalResult) {
 		}
 	}
 	for _, r := range results {
-		if len(r.RecallMisses)+len(r.PrecisionMisses) == 0 {
+		if len(r.RecallMisses)+len(r.PrecisionMisses)+len(r.DocRecallMisses) == 0 {
 			continue
 		}
-		fmt.Fprintf(w, "\n%s: %d queries missed true matches, %d quoted queries returned wrong sections\n", r.Variant, len(r.RecallMisses), len(r.PrecisionMisses))
+		fmt.Fprintf(w, "\n%s: %d queries missed true matches, %d missed documents, %d quoted queries returned wrong sections\n", r.Variant, len(r.RecallMisses), len(r.DocRecallMisses), len(r.PrecisionMisses))
+		for i, m := range r.DocRecallMisses {
+			if i == 8 {
+				fmt.Fprintf(w, "  … and %d more\n", len(r.DocRecallMisses)-i)
+				break
+			}
+			fmt.Fprintf(w, "  missed: %s\n", m)
+		}
 		for i, m := range r.RecallMisses {
 			if i == 8 {
 				fmt.Fprintf(w, "  … and %d more\n", len(r.RecallMisses)-i)
