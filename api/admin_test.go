@@ -31,14 +31,13 @@ func (f *fakeWriter) Delete(ctx context.Context, id string) error {
 	return nil
 }
 
-func send(h http.Handler, method, target, token, body string) *httptest.ResponseRecorder {
+func send(t *testing.T, h http.Handler, method, target, token, body string) *httptest.ResponseRecorder {
+	t.Helper()
 	req := httptest.NewRequest(method, target, strings.NewReader(body))
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	return rec
+	return serve(t, h, req)
 }
 
 const newDoc = "---\ntitle: 关于钛合金的答复\ntags: [新材料]\n---\n\n一、关于钛合金\n\n钛合金。\n"
@@ -46,15 +45,15 @@ const newDoc = "---\ntitle: 关于钛合金的答复\ntags: [新材料]\n---\n\n
 func TestAdminRoutes(t *testing.T) {
 	f := &fakeWriter{}
 	h := NewHandler(f, Options{AdminToken: "s3cret"})
-	rec := send(h, "PUT", "/v1/documents/new%2Fone", "s3cret", newDoc)
+	rec := send(t, h, "PUT", "/v1/documents/new%2Fone", "s3cret", newDoc)
 	if rec.Code != http.StatusCreated || !strings.Contains(rec.Body.String(), `"created":true`) || len(f.put) != 1 ||
 		f.put[0].DocID != "new/one" || f.put[0].Title != "关于钛合金的答复" {
 		t.Fatalf("PUT new: %d %s", rec.Code, rec.Body)
 	}
-	if rec := send(h, "PUT", "/v1/documents/a%2Fb", "s3cret", newDoc); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"created":false`) {
+	if rec := send(t, h, "PUT", "/v1/documents/a%2Fb", "s3cret", newDoc); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"created":false`) {
 		t.Errorf("PUT replace: %d %s", rec.Code, rec.Body)
 	}
-	if rec := send(h, "DELETE", "/v1/documents/a%2Fb", "s3cret", ""); rec.Code != 200 || len(f.deleted) != 1 {
+	if rec := send(t, h, "DELETE", "/v1/documents/a%2Fb", "s3cret", ""); rec.Code != 200 || len(f.deleted) != 1 {
 		t.Errorf("DELETE: %d %s", rec.Code, rec.Body)
 	}
 	for _, tt := range []struct {
@@ -72,17 +71,17 @@ func TestAdminRoutes(t *testing.T) {
 		{"PUT", "/v1/documents/x", "s3cret", "a\xffb", 400, "invalid_document"},
 		{"PUT", "/v1/documents/x", "s3cret", strings.Repeat("字", maxDocumentBytes/3+1), 413, "body_too_large"},
 	} {
-		rec := send(h, tt.method, tt.target, tt.token, tt.body)
+		rec := send(t, h, tt.method, tt.target, tt.token, tt.body)
 		if rec.Code != tt.status || !strings.Contains(rec.Body.String(), `"code":"`+tt.code+`"`) {
 			t.Errorf("%s %s (token %q): %d %.200s, want %d %s", tt.method, tt.target, tt.token, rec.Code, rec.Body, tt.status, tt.code)
 		}
 	}
 	// The front matter error names the line.
-	rec = send(h, "PUT", "/v1/documents/x", "s3cret", "---\ntitle: a\ntags: [unclosed\n---\ntext\n")
+	rec = send(t, h, "PUT", "/v1/documents/x", "s3cret", "---\ntitle: a\ntags: [unclosed\n---\ntext\n")
 	if !strings.Contains(rec.Body.String(), "body of PUT /v1/documents/x:") {
 		t.Errorf("invalid front matter: %s", rec.Body)
 	}
-	if rec := send(h, "PUT", "/v1/documents/x", "", newDoc); rec.Header().Get("WWW-Authenticate") == "" {
+	if rec := send(t, h, "PUT", "/v1/documents/x", "", newDoc); rec.Header().Get("WWW-Authenticate") == "" {
 		t.Error("401 without WWW-Authenticate")
 	}
 }
@@ -91,13 +90,13 @@ func TestAdminTokenGuessingIsLimited(t *testing.T) {
 	h := NewHandler(&fakeWriter{}, Options{AdminToken: "s3cret"})
 	var codes []int
 	for range 7 {
-		codes = append(codes, send(h, "DELETE", "/v1/documents/a%2Fb", "guess", "").Code)
+		codes = append(codes, send(t, h, "DELETE", "/v1/documents/a%2Fb", "guess", "").Code)
 	}
 	if fmt.Sprint(codes) != "[403 403 403 403 403 429 429]" {
 		t.Errorf("wrong tokens answered %v", codes)
 	}
 	// Even the right token waits once locked out: guessing cannot go on.
-	if rec := send(h, "DELETE", "/v1/documents/a%2Fb", "s3cret", ""); rec.Code != 429 || rec.Header().Get("Retry-After") == "" {
+	if rec := send(t, h, "DELETE", "/v1/documents/a%2Fb", "s3cret", ""); rec.Code != 429 || rec.Header().Get("Retry-After") == "" {
 		t.Errorf("right token while locked out: %d", rec.Code)
 	}
 }
@@ -105,7 +104,7 @@ func TestAdminTokenGuessingIsLimited(t *testing.T) {
 func TestAdminRoutesNeedAToken(t *testing.T) {
 	for _, h := range []http.Handler{NewHandler(&fakeWriter{}, Options{}), NewHandler(&fakeSearcher{}, Options{AdminToken: "s3cret"})} {
 		for _, method := range []string{"PUT", "DELETE"} {
-			if rec := send(h, method, "/v1/documents/a%2Fb", "s3cret", newDoc); rec.Code != 404 {
+			if rec := send(t, h, method, "/v1/documents/a%2Fb", "s3cret", newDoc); rec.Code != 404 {
 				t.Errorf("%s without admin: %d %s", method, rec.Code, rec.Body)
 			}
 		}
@@ -142,33 +141,33 @@ func (f *fakeRebuilder) Path() string          { return "/data/gen-1" }
 func TestReindexRoutes(t *testing.T) {
 	f := &fakeRebuilder{}
 	h := NewHandler(f, Options{AdminToken: "s3cret", Build: index.BuildOptions{Source: "/src", UserDict: "词 5"}})
-	if rec := send(h, "GET", "/v1/admin/reindex", "s3cret", ""); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"state":"idle"`) {
+	if rec := send(t, h, "GET", "/v1/admin/reindex", "s3cret", ""); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"state":"idle"`) {
 		t.Errorf("status before: %d %s", rec.Code, rec.Body)
 	}
-	rec := send(h, "POST", "/v1/admin/reindex", "s3cret", "")
+	rec := send(t, h, "POST", "/v1/admin/reindex", "s3cret", "")
 	if rec.Code != http.StatusAccepted || len(f.started) != 1 || f.started[0].Source != "/src" || f.started[0].UserDict != "词 5" ||
 		!strings.Contains(rec.Body.String(), `"state":"running"`) {
 		t.Fatalf("start: %d %s %+v", rec.Code, rec.Body, f.started)
 	}
-	if rec := send(h, "POST", "/v1/admin/reindex", "s3cret", ""); rec.Code != http.StatusConflict || !strings.Contains(rec.Body.String(), `"busy"`) {
+	if rec := send(t, h, "POST", "/v1/admin/reindex", "s3cret", ""); rec.Code != http.StatusConflict || !strings.Contains(rec.Body.String(), `"busy"`) {
 		t.Errorf("second start: %d %s", rec.Code, rec.Body)
 	}
-	if rec := send(h, "GET", "/v1/admin/reindex", "s3cret", ""); !strings.Contains(rec.Body.String(), `"files_done":3,"files":12`) {
+	if rec := send(t, h, "GET", "/v1/admin/reindex", "s3cret", ""); !strings.Contains(rec.Body.String(), `"files_done":3,"files":12`) {
 		t.Errorf("progress: %s", rec.Body)
 	}
 	for _, method := range []string{"GET", "POST"} {
-		if rec := send(h, method, "/v1/admin/reindex", "", ""); rec.Code != 401 {
+		if rec := send(t, h, method, "/v1/admin/reindex", "", ""); rec.Code != 401 {
 			t.Errorf("%s reindex without a token: %d", method, rec.Code)
 		}
 	}
-	if rec := send(h, "POST", "/v1/admin/reload", "s3cret", ""); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"swapped":true`) {
+	if rec := send(t, h, "POST", "/v1/admin/reload", "s3cret", ""); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"swapped":true`) {
 		t.Errorf("reload: %d %s", rec.Code, rec.Body)
 	}
 	// The mode is each request's own: an incremental one leaves the next
 	// (full by default) full.
 	for i, mode := range []string{"?mode=incremental", "", "?mode=full", "?mode=incremental"} {
 		f.busy = false
-		if rec := send(h, "POST", "/v1/admin/reindex"+mode, "s3cret", ""); rec.Code != http.StatusAccepted {
+		if rec := send(t, h, "POST", "/v1/admin/reindex"+mode, "s3cret", ""); rec.Code != http.StatusAccepted {
 			t.Fatalf("start %q: %d %s", mode, rec.Code, rec.Body)
 		}
 		if got, want := f.started[len(f.started)-1].Incremental, mode == "?mode=incremental"; got != want {
@@ -176,10 +175,10 @@ func TestReindexRoutes(t *testing.T) {
 		}
 	}
 	noSrc := NewHandler(&fakeRebuilder{}, Options{AdminToken: "s3cret"})
-	if rec := send(noSrc, "POST", "/v1/admin/reindex", "s3cret", ""); rec.Code != http.StatusConflict || !strings.Contains(rec.Body.String(), "no_source") {
+	if rec := send(t, noSrc, "POST", "/v1/admin/reindex", "s3cret", ""); rec.Code != http.StatusConflict || !strings.Contains(rec.Body.String(), "no_source") {
 		t.Errorf("reindex without -src: %d %s", rec.Code, rec.Body)
 	}
-	if rec := send(NewHandler(&fakeRebuilder{}, Options{}), "POST", "/v1/admin/reindex", "s3cret", ""); rec.Code != 404 {
+	if rec := send(t, NewHandler(&fakeRebuilder{}, Options{}), "POST", "/v1/admin/reindex", "s3cret", ""); rec.Code != 404 {
 		t.Errorf("reindex without an admin token configured: %d", rec.Code)
 	}
 }

@@ -75,8 +75,7 @@ func (f *fakeSearcher) Document(ctx context.Context, id string) (*index.Reply, e
 
 func get(t *testing.T, h http.Handler, target string) (int, map[string]any) {
 	t.Helper()
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
+	rec := serve(t, h, httptest.NewRequest(http.MethodGet, target, nil))
 	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Errorf("GET %s: Content-Type %q", target, ct)
 	}
@@ -259,8 +258,7 @@ func TestDocumentRoute(t *testing.T) {
 }
 
 func TestMethodNotAllowed(t *testing.T) {
-	rec := httptest.NewRecorder()
-	NewHandler(&fakeSearcher{}, Options{}).ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v1/search?q=a", nil))
+	rec := serve(t, NewHandler(&fakeSearcher{}, Options{}), httptest.NewRequest(http.MethodPost, "/v1/search?q=a", nil))
 	if rec.Code != http.StatusMethodNotAllowed || !strings.Contains(rec.Body.String(), `"method_not_allowed"`) {
 		t.Errorf("POST /v1/search: %d %s", rec.Code, rec.Body.String())
 	}
@@ -287,16 +285,14 @@ func TestReadyz(t *testing.T) {
 func TestRequestIDHeader(t *testing.T) {
 	h := NewHandler(&fakeSearcher{}, Options{})
 	for _, target := range []string{"/healthz", "/v1/search?size=0", "/nowhere"} {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
+		rec := serve(t, h, httptest.NewRequest(http.MethodGet, target, nil))
 		if rec.Header().Get("X-Request-Id") == "" {
 			t.Errorf("GET %s: no X-Request-Id", target)
 		}
 	}
-	rec := httptest.NewRecorder()
 	req := httptest.NewRequest(http.MethodGet, "/healthz", nil)
 	req.Header.Set("X-Request-Id", "client-42")
-	h.ServeHTTP(rec, req)
+	rec := serve(t, h, req)
 	if got := rec.Header().Get("X-Request-Id"); got != "client-42" {
 		t.Errorf("X-Request-Id = %q, want the client's", got)
 	}

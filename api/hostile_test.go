@@ -78,13 +78,13 @@ func TestHostilePageParameters(t *testing.T) {
 		"/d/a%2Fb?q=%ZZ":                 "q: has a malformed",
 		"/d/a%2Fb?q=" + strings.Repeat("字", index.MaxQueryLen+1): "q: is 257 characters long",
 	} {
-		rec := do(h, "GET", target, nil)
+		rec := do(t, h, "GET", target, nil)
 		if rec.Code != 400 || !strings.Contains(rec.Body.String(), want) {
 			t.Errorf("GET %.60s: %d, want 400 saying %q", target, rec.Code, want)
 		}
 	}
 	// A refused query is shown back, but not a megabyte of it.
-	rec := do(h, "GET", "/?q="+strings.Repeat("a", 100<<10), nil)
+	rec := do(t, h, "GET", "/?q="+strings.Repeat("a", 100<<10), nil)
 	if rec.Code != 400 || rec.Body.Len() > 20<<10 {
 		t.Errorf("a 100 KB q: %d, a page of %d bytes", rec.Code, rec.Body.Len())
 	}
@@ -151,8 +151,7 @@ func TestHostileBodyReadErrors(t *testing.T) {
 		req.Body = &failingBody{err: tc.err}
 		req.ContentLength = -1
 		req.Header.Set("Authorization", "Bearer s3cret")
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
+		rec := serve(t, h, req)
 		var body errorJSON
 		json.Unmarshal(rec.Body.Bytes(), &body)
 		if rec.Code != tc.status || body.Error.Code != tc.code || strings.Contains(rec.Body.String(), "10.0.0.1") {
@@ -172,7 +171,7 @@ func TestHostileHeaders(t *testing.T) {
 		{map[string]string{"X-Big": strings.Repeat("x", MaxHeaderBytes)}, http.StatusRequestHeaderFieldsTooLarge},
 		{map[string]string{"X-Big": strings.Repeat("x", MaxHeaderBytes-100)}, http.StatusOK},
 	} {
-		rec := do(h, "GET", "/v1/search?q=x", tc.header)
+		rec := do(t, h, "GET", "/v1/search?q=x", tc.header)
 		if rec.Code != tc.status || (tc.status != 200 && !strings.Contains(rec.Body.String(), `"code":"header_too_large"`)) {
 			t.Errorf("header of %d bytes: %d %.200s", len(tc.header["X-Big"]), rec.Code, rec.Body)
 		}
@@ -181,8 +180,7 @@ func TestHostileHeaders(t *testing.T) {
 	for i := range 1000 {
 		req.Header.Set(fmt.Sprintf("X-H%d", i), strings.Repeat("x", 16))
 	}
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
+	rec := serve(t, h, req)
 	if rec.Code != http.StatusRequestHeaderFieldsTooLarge {
 		t.Errorf("1,000 headers: %d", rec.Code)
 	}
@@ -195,7 +193,7 @@ func TestHostileHeaders(t *testing.T) {
 		"\u00e9":                    false,
 		"<script>alert(1)</script>": true, // printable: a header, never HTML
 	} {
-		rec := do(h, "GET", "/healthz", map[string]string{"X-Request-Id": id})
+		rec := do(t, h, "GET", "/healthz", map[string]string{"X-Request-Id": id})
 		if got := rec.Header().Get("X-Request-Id"); (got == id) != kept || got == "" {
 			t.Errorf("X-Request-Id %q: answered with %q, kept %v", id, got, kept)
 		}

@@ -17,14 +17,13 @@ import (
 )
 
 // do serves one request and returns the recorder.
-func do(h http.Handler, method, target string, header map[string]string) *httptest.ResponseRecorder {
+func do(t *testing.T, h http.Handler, method, target string, header map[string]string) *httptest.ResponseRecorder {
+	t.Helper()
 	req := httptest.NewRequest(method, target, nil)
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	return rec
+	return serve(t, h, req)
 }
 
 func TestStatsRoute(t *testing.T) {
@@ -43,11 +42,11 @@ func TestStatsRoute(t *testing.T) {
 
 func TestMetrics(t *testing.T) {
 	h := NewHandler(&fakeSearcher{}, Options{})
-	do(h, "GET", "/v1/search?q=a", nil)
-	do(h, "GET", "/v1/search?q=a&size=0", nil)
-	do(h, "GET", "/no/such/path/123", nil)
-	do(h, "BREW", "/v1/search", nil)
-	rec := do(h, "GET", "/metrics", nil)
+	do(t, h, "GET", "/v1/search?q=a", nil)
+	do(t, h, "GET", "/v1/search?q=a&size=0", nil)
+	do(t, h, "GET", "/no/such/path/123", nil)
+	do(t, h, "BREW", "/v1/search", nil)
+	rec := do(t, h, "GET", "/metrics", nil)
 	text := rec.Body.String()
 	for _, want := range []string{
 		`govsearch_http_requests_total{method="GET",route="/v1/search",status="200"} 1`,
@@ -71,27 +70,27 @@ func TestMetrics(t *testing.T) {
 
 func TestCORS(t *testing.T) {
 	h := NewHandler(&fakeSearcher{}, Options{CORSOrigins: []string{"https://news.example.com"}})
-	rec := do(h, "GET", "/v1/search?q=a", map[string]string{"Origin": "https://news.example.com"})
+	rec := do(t, h, "GET", "/v1/search?q=a", map[string]string{"Origin": "https://news.example.com"})
 	if rec.Header().Get("Access-Control-Allow-Origin") != "https://news.example.com" || !strings.Contains(rec.Header().Get("Vary"), "Origin") {
 		t.Errorf("allowed origin: headers %v", rec.Header())
 	}
-	rec = do(h, "GET", "/v1/search?q=a", map[string]string{"Origin": "https://evil.example"})
+	rec = do(t, h, "GET", "/v1/search?q=a", map[string]string{"Origin": "https://evil.example"})
 	if rec.Header().Get("Access-Control-Allow-Origin") != "" || rec.Code != 200 {
 		t.Errorf("other origin: %d, headers %v", rec.Code, rec.Header())
 	}
-	rec = do(h, "OPTIONS", "/v1/search?q=a", map[string]string{"Origin": "https://news.example.com", "Access-Control-Request-Method": "GET"})
+	rec = do(t, h, "OPTIONS", "/v1/search?q=a", map[string]string{"Origin": "https://news.example.com", "Access-Control-Request-Method": "GET"})
 	if rec.Code != http.StatusNoContent || !strings.Contains(rec.Header().Get("Access-Control-Allow-Methods"), "GET") {
 		t.Errorf("preflight: %d, headers %v", rec.Code, rec.Header())
 	}
-	rec = do(h, "OPTIONS", "/v1/search", map[string]string{"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"})
+	rec = do(t, h, "OPTIONS", "/v1/search", map[string]string{"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"})
 	if rec.Header().Get("Access-Control-Allow-Origin") != "" || rec.Code < 400 {
 		t.Errorf("preflight from another origin: %d, headers %v", rec.Code, rec.Header())
 	}
-	rec = do(NewHandler(&fakeSearcher{}, Options{}), "GET", "/v1/search?q=a", map[string]string{"Origin": "https://news.example.com"})
+	rec = do(t, NewHandler(&fakeSearcher{}, Options{}), "GET", "/v1/search?q=a", map[string]string{"Origin": "https://news.example.com"})
 	if rec.Header().Get("Access-Control-Allow-Origin") != "" {
 		t.Error("CORS allowed with no origins configured")
 	}
-	rec = do(NewHandler(&fakeSearcher{}, Options{CORSOrigins: []string{"*"}}), "GET", "/v1/search?q=a", map[string]string{"Origin": "https://any.example"})
+	rec = do(t, NewHandler(&fakeSearcher{}, Options{CORSOrigins: []string{"*"}}), "GET", "/v1/search?q=a", map[string]string{"Origin": "https://any.example"})
 	if rec.Header().Get("Access-Control-Allow-Origin") != "https://any.example" {
 		t.Error(`"*" did not allow any origin`)
 	}
@@ -99,7 +98,7 @@ func TestCORS(t *testing.T) {
 
 func TestGzip(t *testing.T) {
 	h := NewHandler(&fakeSearcher{}, Options{})
-	rec := do(h, "GET", "/v1/search?q=a", map[string]string{"Accept-Encoding": "gzip"})
+	rec := do(t, h, "GET", "/v1/search?q=a", map[string]string{"Accept-Encoding": "gzip"})
 	if rec.Header().Get("Content-Encoding") != "gzip" {
 		t.Fatalf("Content-Encoding %q", rec.Header().Get("Content-Encoding"))
 	}
@@ -112,7 +111,7 @@ func TestGzip(t *testing.T) {
 	if err != nil || json.Unmarshal(b, &body) != nil || body["total"] != 1.0 {
 		t.Errorf("gzipped body %q: %v", b, err)
 	}
-	if rec := do(h, "GET", "/v1/search?q=a", nil); rec.Header().Get("Content-Encoding") != "" {
+	if rec := do(t, h, "GET", "/v1/search?q=a", nil); rec.Header().Get("Content-Encoding") != "" {
 		t.Error("gzip without Accept-Encoding")
 	}
 }
@@ -120,25 +119,25 @@ func TestGzip(t *testing.T) {
 func TestETag(t *testing.T) {
 	h := NewHandler(&fakeSearcher{}, Options{})
 	for _, target := range []string{"/v1/search?q=a", "/v1/documents/a%2Fb"} {
-		first := do(h, "GET", target, nil)
+		first := do(t, h, "GET", target, nil)
 		etag := first.Header().Get("ETag")
 		if etag == "" || first.Header().Get("Cache-Control") != "public, max-age=60" {
 			t.Fatalf("%s: headers %v", target, first.Header())
 		}
-		if again := do(h, "GET", target, nil); again.Header().Get("ETag") != etag {
+		if again := do(t, h, "GET", target, nil); again.Header().Get("ETag") != etag {
 			t.Errorf("%s: ETag changed between identical requests: %s, %s", target, etag, again.Header().Get("ETag"))
 		}
 		for _, inm := range []string{etag, "W/" + etag, `"x", ` + etag} {
-			rec := do(h, "GET", target, map[string]string{"If-None-Match": inm})
+			rec := do(t, h, "GET", target, map[string]string{"If-None-Match": inm})
 			if rec.Code != http.StatusNotModified || rec.Body.Len() != 0 || rec.Header().Get("ETag") != etag {
 				t.Errorf("%s If-None-Match %s: %d, %d bytes", target, inm, rec.Code, rec.Body.Len())
 			}
 		}
-		if rec := do(h, "GET", target, map[string]string{"If-None-Match": `"other"`}); rec.Code != 200 {
+		if rec := do(t, h, "GET", target, map[string]string{"If-None-Match": `"other"`}); rec.Code != 200 {
 			t.Errorf("%s with a stale ETag: %d", target, rec.Code)
 		}
 	}
-	if a, b := do(h, "GET", "/v1/search?q=a", nil), do(h, "GET", "/v1/search?q=b", nil); a.Header().Get("ETag") == b.Header().Get("ETag") {
+	if a, b := do(t, h, "GET", "/v1/search?q=a", nil), do(t, h, "GET", "/v1/search?q=b", nil); a.Header().Get("ETag") == b.Header().Get("ETag") {
 		t.Error("different results share an ETag")
 	}
 }
@@ -148,9 +147,7 @@ func TestRateLimit(t *testing.T) {
 	from := func(ip string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest("GET", "/v1/search?q=a", nil)
 		req.RemoteAddr = ip + ":5555"
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		return rec
+		return serve(t, h, req)
 	}
 	for i := range 2 {
 		if rec := from("192.0.2.1"); rec.Code != 200 {
@@ -166,7 +163,7 @@ func TestRateLimit(t *testing.T) {
 	if rec := from("192.0.2.2"); rec.Code != 200 {
 		t.Errorf("another client: %d", rec.Code)
 	}
-	if rec := do(h, "GET", "/healthz", nil); rec.Code != 200 {
+	if rec := do(t, h, "GET", "/healthz", nil); rec.Code != 200 {
 		t.Errorf("health checks are rate limited: %d", rec.Code)
 	}
 }
@@ -174,8 +171,7 @@ func TestRateLimit(t *testing.T) {
 func TestBodyLimit(t *testing.T) {
 	h := NewHandler(&fakeSearcher{}, Options{})
 	req := httptest.NewRequest("GET", "/v1/search?q=a", strings.NewReader(strings.Repeat("x", maxBodyBytes+1)))
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
+	rec := serve(t, h, req)
 	if rec.Code != http.StatusRequestEntityTooLarge || !strings.Contains(rec.Body.String(), "body_too_large") {
 		t.Errorf("oversized body: %d %s", rec.Code, rec.Body)
 	}
