@@ -56,8 +56,19 @@ type hitJSON struct {
 	HeadingHTML string `json:"heading_html"`
 	// MoreSections is present with collapse=doc.
 	MoreSections *int `json:"more_sections,omitempty"`
+	// MatchedSections, with collapse=doc, are the sections that hold the
+	// parts of q this hit's section lacks, for a document matched across
+	// its sections; absent otherwise.
+	MatchedSections []matchedSectionJSON `json:"matched_sections,omitempty"`
 	// Reply is the document's reply data, present when it is a reply.
 	Reply *index.ReplyInfo `json:"reply,omitempty"`
+}
+
+type matchedSectionJSON struct {
+	Section int      `json:"section"`
+	Heading string   `json:"heading"`
+	Anchor  string   `json:"anchor"`
+	Parts   []string `json:"parts"`
 }
 
 type facetJSON struct {
@@ -145,6 +156,10 @@ func newSearchResponse(res *index.SearchResult, collapsed bool) searchResponse {
 			n := hit.MoreSections
 			out.Hits[len(out.Hits)-1].MoreSections = &n
 		}
+		for _, m := range hit.MatchedSections {
+			h := &out.Hits[len(out.Hits)-1]
+			h.MatchedSections = append(h.MatchedSections, matchedSectionJSON{m.Section, m.Heading, m.Anchor, m.Parts})
+		}
 	}
 	if res.Facets != nil {
 		out.Facets = map[string][]facetJSON{}
@@ -165,7 +180,7 @@ func newSearchResponse(res *index.SearchResult, collapsed bool) searchResponse {
 var searchParams = map[string]bool{
 	"q": true, "from": true, "size": true, "sort": true, "collapse": true, "facets": true,
 	"since": true, "until": true, "tag": false, "category": false, "publisher": false,
-	"addressee": false, "ministry": false, "kind": false, "term": true, "session": true, "proposal_no": true,
+	"addressee": false, "ministry": false, "kind": false, "issuer": false, "term": true, "session": true, "proposal_no": true,
 	"raw": true,
 }
 
@@ -213,7 +228,7 @@ func parseSearch(v url.Values) (index.SearchRequest, error) {
 		name string
 		dst  *[]string
 	}{{"tag", &req.Tags}, {"category", &req.Categories}, {"publisher", &req.Publishers},
-		{"addressee", &req.Addressees}, {"ministry", &req.Ministries}, {"kind", &req.Kinds}} {
+		{"addressee", &req.Addressees}, {"ministry", &req.Ministries}, {"kind", &req.Kinds}, {"issuer", &req.Issuers}} {
 		values := v[f.name]
 		if len(values) > index.MaxFilterValues {
 			return req, badParam(f.name, "is given %d times, the limit is %d", len(values), index.MaxFilterValues)

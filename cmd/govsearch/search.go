@@ -58,7 +58,7 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		for _, r := range in.Readings {
 			read = append(read, fmt.Sprintf("%s → %s %s", r.Text, r.Filter, r.Value))
 		}
-		fmt.Fprintf(stdout, "read as: %s; words: %q (-raw to search it as typed)\n", strings.Join(read, ", "), in.Query)
+		fmt.Fprintf(stdout, "read as: %s, ranked first; the parts also match as typed (-raw to search it as typed only)\n", strings.Join(read, ", "))
 	}
 	for i, h := range res.Hits {
 		date := ""
