@@ -11,14 +11,18 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/govsearch/govsearch/index"
 )
 
 // contract is api/openapi.json as kin-openapi reads it, with a router that
@@ -185,6 +189,105 @@ func TestContractRejectsBrokenResponses(t *testing.T) {
 		err := c.check(httptest.NewRequest(tc.method, tc.target, nil), tc.status, tc.header, []byte(tc.body))
 		if (err == nil) != tc.valid {
 			t.Errorf("%s: check says %v, want valid %v", tc.name, err, tc.valid)
+		}
+	}
+}
+
+// fullSearcher answers with every optional part a response can carry: a
+// reply's data, a reading of the query, sections matched across, facets,
+// an incremental build's changes and a failed rebuild's error.
+type fullSearcher struct{ fakeRebuilder }
+
+func (f *fullSearcher) Search(ctx context.Context, req index.SearchRequest) (*index.SearchResult, error) {
+	res, err := f.fakeRebuilder.Search(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	hit := &res.Hits[0]
+	hit.Issuers = []string{"国务院办公厅"}
+	hit.Reply = &index.ReplyInfo{Kind: "提案答复", Body: "全国政协", Term: 13, Session: 3, ProposalNo: 2524,
+		ProposalCategory: "公交邮电类240号", ProposalTitle: "关于加快工业互联网发展的提案", Addressees: []string{"张连起"},
+		AddresseeRole: "委员", Ministry: "工业和信息化部", ContactUnit: "工业和信息化部信息技术发展司",
+		ReplyDate: time.Date(2020, 11, 7, 0, 0, 0, 0, time.UTC)}
+	if req.Collapse {
+		hit.MatchedSections = []index.SectionMatch{{Section: 2, Heading: "二、关于", Anchor: "s-1a2b3c4d", Parts: []string{"互联网"}}}
+	}
+	res.Interpreted = &index.Interpretation{Query: "互联网", Readings: []index.Reading{{Text: "2020年", Filter: index.FilterDate, Value: "2020-01-01..2020-12-31"}}}
+	res.Facets = map[string][]index.FacetCount{"tags": {{Value: "复函", Count: 3}}, "year": {}}
+	return res, nil
+}
+
+func (f *fullSearcher) Stats(ctx context.Context) (*index.Stats, error) {
+	st, err := f.fakeRebuilder.Stats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st.UserDict, st.SynonymsFile, st.BuildKind = "/etc/govsearch/user.dict", "/etc/govsearch/synonyms.txt", "incremental"
+	st.Changes = &index.Changes{Added: []string{"c"}, Changed: []string{}, Removed: []string{"d"}, Unchanged: 10}
+	return st, nil
+}
+
+func (f *fullSearcher) Document(ctx context.Context, id string) (*index.Reply, error) {
+	doc, err := f.fakeRebuilder.Document(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	doc.Date = time.Date(2020, 11, 7, 0, 0, 0, 0, time.UTC)
+	doc.Info = index.ReplyInfo{Kind: "复函", Ministry: "工业和信息化部"}
+	return doc, nil
+}
+
+func (f *fullSearcher) Rebuild() index.RebuildStatus {
+	start := time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC)
+	return index.RebuildStatus{State: "failed", Started: start, Ended: start.Add(time.Minute), FilesDone: 3, Files: 12,
+		Summary: &index.BuildSummary{Kind: "incremental", Documents: 3, Sections: 9, Changes: &index.Changes{Added: []string{"c"}}},
+		Err:     "parse c.md: front matter: line 2"}
+}
+
+// Every operation the document lists is served once with a success, with
+// every optional part of its body, through the contract: a schema no test
+// reaches is still checked, and a new route must be added here.
+func TestContractEveryOperation(t *testing.T) {
+	h := NewHandler(&fullSearcher{}, Options{AdminToken: "s3cret", Build: index.BuildOptions{Source: "/src"}})
+	served := map[string]bool{}
+	for _, tc := range []struct {
+		method, operation, target, body string
+	}{
+		{"GET", "/", "/?q=" + url.QueryEscape("工业 互联网"), ""},
+		{"GET", "/d/{doc_id}", "/d/a%2Fb", ""},
+		{"GET", "/embed", "/embed", ""},
+		{"GET", "/widget.js", "/widget.js", ""},
+		{"GET", "/page.js", "/page.js", ""},
+		{"GET", "/v1/search", "/v1/search?q=a&facets=tags,year", ""},
+		{"GET", "/v1/search", "/v1/search?q=a&collapse=doc", ""},
+		{"GET", "/v1/search.atom", "/v1/search.atom?q=a", ""},
+		{"GET", "/v1/suggest", "/v1/suggest?q=" + url.QueryEscape("工业"), ""},
+		{"GET", "/v1/documents/{doc_id}", "/v1/documents/a%2Fb", ""},
+		{"PUT", "/v1/documents/{doc_id}", "/v1/documents/new%2Fone", newDoc},
+		{"DELETE", "/v1/documents/{doc_id}", "/v1/documents/a%2Fb", ""},
+		{"GET", "/v1/documents/{doc_id}/related", "/v1/documents/a%2Fb/related", ""},
+		{"GET", "/v1/documents/{doc_id}/sections/{n}/cite", "/v1/documents/a%2Fb/sections/1/cite", ""},
+		{"GET", "/v1/stats", "/v1/stats", ""},
+		{"GET", "/healthz", "/healthz", ""},
+		{"GET", "/readyz", "/readyz", ""},
+		{"GET", "/metrics", "/metrics", ""},
+		{"GET", "/openapi.json", "/openapi.json", ""},
+		{"POST", "/v1/admin/reindex", "/v1/admin/reindex?mode=incremental", ""},
+		{"GET", "/v1/admin/reindex", "/v1/admin/reindex", ""},
+		{"POST", "/v1/admin/reload", "/v1/admin/reload", ""},
+	} {
+		req := httptest.NewRequest(tc.method, tc.target, strings.NewReader(tc.body))
+		req.Header.Set("Authorization", "Bearer s3cret")
+		if rec := serve(t, h, req); rec.Code < 200 || rec.Code > 299 {
+			t.Errorf("%s %s: %d %.200s", tc.method, tc.target, rec.Code, rec.Body)
+		}
+		served[tc.method+" "+tc.operation] = true
+	}
+	for path, item := range mustContract(t).doc.Paths.Map() {
+		for method := range item.Operations() {
+			if !served[method+" "+path] {
+				t.Errorf("%s %s is not served here", method, path)
+			}
 		}
 	}
 }
