@@ -28,8 +28,9 @@ import (
 // contract is api/openapi.json as kin-openapi reads it, with a router that
 // finds the operation a request is for. Every response the tests get from
 // the handler is checked against it (serve): its status is one the
-// operation documents, its Content-Type one documented for that status,
-// and its body valid against the schema given for it.
+// operation documents (any other gets the default, the error shape), its
+// Content-Type one documented for that status, and its body valid against
+// the schema given for it.
 type contract struct {
 	doc     *openapi3.T
 	router  routers.Router
