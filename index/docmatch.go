@@ -95,8 +95,26 @@ func (ix *Index) collapsedDocs(ctx context.Context, q query.Query, p *plan, req 
 // no excluded part.
 func (ix *Index) docMatches(ctx context.Context, p *plan, req SearchRequest) (map[string]bool, error) {
 	var docs map[string]bool
-	for _, g := range p.groups {
-		sr := bleve.NewSearchRequestOptions(withFilters(restrict(g, p.not, nil), req), 0, 0, false)
+	// Groups as typed before read ones, whose readings hold for whole
+	// bodies' or years' documents; each within the documents the ones
+	// before it left, when they are few.
+	order := make([]int, 0, len(p.groups))
+	for gi := range p.groups {
+		if !p.read[gi] {
+			order = append(order, gi)
+		}
+	}
+	for gi := range p.groups {
+		if p.read[gi] {
+			order = append(order, gi)
+		}
+	}
+	for _, gi := range order {
+		var within map[string]bool
+		if docs != nil && len(docs) <= narrowWithin {
+			within = docs
+		}
+		sr := bleve.NewSearchRequestOptions(withFilters(restrict(p.groups[gi], p.not, within), req), 0, 0, false)
 		countDocs(sr)
 		res, err := ix.bleve.SearchInContext(ctx, sr)
 		if err != nil {
@@ -118,16 +136,17 @@ func (ix *Index) docMatches(ctx context.Context, p *plan, req SearchRequest) (ma
 }
 
 // restrict is q without the sections not matches, within the documents
-// of only (nil for all).
+// of only (nil for all). The documents are a clause of a conjunction, not
+// a filter: bleve filters by running q over the whole index and testing
+// each match, where a conjunction lets the few sections of the documents
+// lead and skips q to them. Their terms score next to nothing, so q's
+// scores order the sections.
 func restrict(q, not query.Query, only map[string]bool) query.Query {
 	var mustNot []query.Query
 	if not != nil {
 		mustNot = []query.Query{not}
 	}
-	if mustNot == nil && only == nil {
-		return q
-	}
-	b := query.NewBooleanQuery([]query.Query{q}, nil, mustNot)
+	must := []query.Query{q}
 	if only != nil {
 		ids := make([]string, 0, len(only))
 		for d := range only {
@@ -138,12 +157,25 @@ func restrict(q, not query.Query, only map[string]bool) query.Query {
 		for i, d := range ids {
 			tq := query.NewTermQuery(d)
 			tq.SetField(fieldDocID)
+			tq.SetBoost(boostDocRestriction)
 			alts[i] = tq
 		}
-		b.AddFilter(disjunction(alts))
+		must = append(must, disjunction(alts))
 	}
-	return b
+	if mustNot == nil && len(must) == 1 {
+		return q
+	}
+	return query.NewBooleanQuery(must, nil, mustNot)
 }
+
+// boostDocRestriction makes the doc_id terms of restrict add nothing a
+// score can tell.
+const boostDocRestriction = 1e-9
+
+// narrowWithin is how many candidate documents a group's search may be
+// restricted to: past it, listing their ids costs more than running the
+// group over the index.
+const narrowWithin = 2000
 
 // spread tells each hit whose section lacks some of p's groups which of
 // its document's sections hold them (the best section of each group), and

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -144,6 +145,35 @@ func TestCorpusEval(t *testing.T) {
 	}
 	if read < 20 {
 		t.Errorf("only %d evaluation queries are read by the query reader: the evaluation hardly measures it", read)
+	}
+	// What issue 16 found readers missing: a reading that hid the joint
+	// interpretation and the documents that mention a body without being
+	// issued by it, and a document whose words sit in different sections.
+	truthCorpus, err := loadTruthCorpus(corpus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ q, first string }{
+		{"最高人民法院 最高人民检察院 邪教组织", "law-80fffa2b2433"},
+		{"国务院 营商环境", ""},
+		{"新能源汽车 充电桩", "gwr-2024"},
+	} {
+		res, err := ix.Search(context.Background(), SearchRequest{Query: tc.q, Size: MaxSize, Collapse: true, Interpret: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, h := range res.Hits {
+			got = append(got, h.DocID)
+		}
+		if tc.first != "" && (len(got) == 0 || got[0] != tc.first) {
+			t.Errorf("%q: documents %v, want %s first", tc.q, got, tc.first)
+		}
+		for d := range truthCorpus.matchesDocs(parseQuery(tc.q)) {
+			if !slices.Contains(got, d) {
+				t.Errorf("%q: %s holds every word but is not among the %d documents found", tc.q, d, res.Total)
+			}
+		}
 	}
 	for _, want := range []struct{ q, id string }{{"弹性产能", "reply-miit-2020-2524#1"}, {"工业互联网", "reply-miit-2020-2524#2"}, {"卡脖子", "reply-miit-2020-2524#3"}} {
 		res, err := ix.Search(context.Background(), SearchRequest{Query: want.q, Size: 5})

@@ -42,7 +42,9 @@ type plan struct {
 	// sections that not does not (see Index.docMatches).
 	groups []query.Query
 	parts  [][]string
-	not    query.Query
+	// read marks the groups that hold a read part.
+	read []bool
+	not  query.Query
 	// marks are normalized strings to highlight: the parts and their
 	// synonyms as typed; words are their jieba words.
 	marks, words []string
@@ -200,12 +202,15 @@ func planWith(q string, readings []Reading, partQuery func(queryPart) query.Quer
 	var must, mustNot, group []query.Query
 	var parts [][]string
 	var groupParts []string
+	var read []bool
+	groupRead := false
 	flush := func() {
 		if len(group) > 0 {
 			must = append(must, disjunction(group))
 			parts = append(parts, groupParts)
+			read = append(read, groupRead)
 		}
-		group, groupParts = nil, nil
+		group, groupParts, groupRead = nil, nil, false
 	}
 	for i, part := range parseQuery(q) {
 		pq := partQuery(part)
@@ -216,13 +221,14 @@ func planWith(q string, readings []Reading, partQuery func(queryPart) query.Quer
 			mustNot = append(mustNot, pq)
 			continue
 		}
+		if !part.Or {
+			flush()
+		}
 		for _, r := range readings {
 			if r.part == i {
 				pq = query.NewDisjunctionQuery([]query.Query{pq, readingQuery(r)})
+				groupRead = true
 			}
-		}
-		if !part.Or {
-			flush()
 		}
 		group = append(group, pq)
 		groupParts = append(groupParts, part.Text)
@@ -234,7 +240,7 @@ func planWith(q string, readings []Reading, partQuery func(queryPart) query.Quer
 	case len(must) == 0:
 		return nil, fmt.Errorf("%w: the query %q has no searchable words", ErrBadQuery, q)
 	}
-	p := &plan{groups: must, parts: parts}
+	p := &plan{groups: must, parts: parts, read: read}
 	if len(mustNot) > 0 {
 		p.not = disjunction(mustNot)
 	}
