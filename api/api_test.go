@@ -36,6 +36,9 @@ func (f *fakeSearcher) Search(ctx context.Context, req index.SearchRequest) (*in
 	if req.Collapse {
 		res.Hits[0].MoreSections = 2
 	}
+	if req.Query == "joint" {
+		res.Hits[0].Publisher, res.Hits[0].Issuers = "最高人民法院、最高人民检察院", []string{"最高人民法院", "最高人民检察院"}
+	}
 	if len(req.Facets) > 0 {
 		res.Facets = map[string][]index.FacetCount{"tags": {{Value: "复函", Count: 3}}}
 	}

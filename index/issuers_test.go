@@ -1,6 +1,7 @@
 package index
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -120,5 +121,84 @@ func TestCorpusPublishersShortForms(t *testing.T) {
 		if !ok || r.Filter != FilterIssuer || !slices.Contains(r.filter.Issuers, body) {
 			t.Errorf("%s is not read as the issuer %s: %+v (read: %v)", short, body, r, ok)
 		}
+	}
+}
+
+// A document issued jointly is each body's: the publisher filter and the
+// reading of either body find it, the publisher facet counts it for
+// both, hits and citations name both, and it keeps its publisher as
+// written.
+func TestJointIssuers(t *testing.T) {
+	ctx := context.Background()
+	src := t.TempDir()
+	for name, md := range map[string]string{
+		"joint.md": "---\ntitle: 最高人民法院、最高人民检察院关于办理邪教组织案件的解释\npublisher: 最高人民法院、最高人民检察院\ndate: 2017-01-25\n---\n\n为依法惩治组织、利用邪教组织破坏法律实施等犯罪活动，制定本解释。\n\n第一条 本解释所称邪教组织，是指冒用宗教名义建立的非法组织。\n",
+		"court.md": "---\ntitle: 最高人民法院关于审理盗窃案件的解释\npublisher: 最高人民法院\ndate: 2013-04-02\n---\n\n为依法惩治盗窃犯罪活动，制定本解释。\n",
+		"procuratorate.md": "---\ntitle: 最高人民检察院关于邪教组织案件的意见\npublisher: 最高人民检察院\ndate: 1997-06-01\n---\n\n各级人民检察院办理邪教组织案件，依照本意见。\n",
+	} {
+		if err := os.WriteFile(filepath.Join(src, name), []byte(md), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := filepath.Join(t.TempDir(), "ix")
+	if _, err := Build(ctx, BuildOptions{Source: src, Index: dir}); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	docs := func(req SearchRequest) []string {
+		t.Helper()
+		req.Collapse, req.Size = true, MaxSize
+		res, err := ix.Search(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, h := range res.Hits {
+			ids = append(ids, h.DocID)
+		}
+		return ids
+	}
+	if got := docs(SearchRequest{Publishers: []string{"最高人民检察院"}}); !sameSet(got, []string{"joint", "procuratorate"}) {
+		t.Errorf("publisher 最高人民检察院: %v", got)
+	}
+	if got := docs(SearchRequest{Issuers: []string{"最高人民法院"}}); !sameSet(got, []string{"joint", "court"}) {
+		t.Errorf("issuer 最高人民法院: %v", got)
+	}
+	// Both bodies read, and the document of both ranks first; the one of
+	// the procuratorate alone holds 邪教组织 but not 最高人民法院.
+	if got := docs(SearchRequest{Query: "最高法 最高检 邪教组织", Interpret: true}); len(got) == 0 || got[0] != "joint" {
+		t.Errorf("最高法 最高检 邪教组织: %v, want joint first", got)
+	}
+	res, err := ix.Search(ctx, SearchRequest{Query: "邪教组织", Collapse: true, Facets: []string{FacetPublisher}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []FacetCount{{"最高人民检察院", 2}, {"最高人民法院", 1}}
+	if !slices.Equal(res.Facets[FacetPublisher], want) {
+		t.Errorf("publisher facet of 邪教组织: %v, want %v", res.Facets[FacetPublisher], want)
+	}
+	for _, h := range res.Hits {
+		if h.DocID == "joint" && (h.Publisher != "最高人民法院、最高人民检察院" || !slices.Equal(h.Issuers, []string{"最高人民法院", "最高人民检察院"})) {
+			t.Errorf("joint hit: publisher %q, issuers %q", h.Publisher, h.Issuers)
+		}
+	}
+	doc, err := ix.Document(ctx, "joint")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc.Meta["publisher"] != "最高人民法院、最高人民检察院" {
+		t.Errorf("the document's publisher is %v", doc.Meta["publisher"])
+	}
+	c, err := doc.Cite(0, "https://example.org/d/joint", time.Date(2026, 12, 2, 0, 0, 0, 0, shanghai))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(c.Issuers, []string{"最高人民法院", "最高人民检察院"}) || c.Issuer != "最高人民法院、最高人民检察院" ||
+		!strings.HasPrefix(c.Forms.Reference, "最高人民法院, 最高人民检察院. ") || !strings.HasPrefix(c.Forms.Report, "最高人民法院、最高人民检察院在《") {
+		t.Errorf("citation: issuers %q, issuer %q, reference %q, report %q", c.Issuers, c.Issuer, c.Forms.Reference, c.Forms.Report)
 	}
 }
