@@ -132,8 +132,8 @@ func TestJointIssuers(t *testing.T) {
 	ctx := context.Background()
 	src := t.TempDir()
 	for name, md := range map[string]string{
-		"joint.md": "---\ntitle: 最高人民法院、最高人民检察院关于办理邪教组织案件的解释\npublisher: 最高人民法院、最高人民检察院\ndate: 2017-01-25\n---\n\n为依法惩治组织、利用邪教组织破坏法律实施等犯罪活动，制定本解释。\n\n第一条 本解释所称邪教组织，是指冒用宗教名义建立的非法组织。\n",
-		"court.md": "---\ntitle: 最高人民法院关于审理盗窃案件的解释\npublisher: 最高人民法院\ndate: 2013-04-02\n---\n\n为依法惩治盗窃犯罪活动，制定本解释。\n",
+		"joint.md":         "---\ntitle: 最高人民法院、最高人民检察院关于办理邪教组织案件的解释\npublisher: 最高人民法院、最高人民检察院\ndate: 2017-01-25\n---\n\n为依法惩治组织、利用邪教组织破坏法律实施等犯罪活动，制定本解释。\n\n第一条 本解释所称邪教组织，是指冒用宗教名义建立的非法组织。\n",
+		"court.md":         "---\ntitle: 最高人民法院关于审理盗窃案件的解释\npublisher: 最高人民法院\ndate: 2013-04-02\n---\n\n为依法惩治盗窃犯罪活动，制定本解释。\n",
 		"procuratorate.md": "---\ntitle: 最高人民检察院关于邪教组织案件的意见\npublisher: 最高人民检察院\ndate: 1997-06-01\n---\n\n各级人民检察院办理邪教组织案件，依照本意见。\n",
 	} {
 		if err := os.WriteFile(filepath.Join(src, name), []byte(md), 0o644); err != nil {
