@@ -213,28 +213,16 @@ func evalIndex(ctx context.Context, ix *Index, queries []EvalQuery, truth, docTr
 		if err != nil {
 			return nil, fmt.Errorf("%q: %w", q.Q, err)
 		}
-		missedDocs := 0
-		for id := range docTruth[i] {
-			docsWant++
-			if gotDocs[id] {
-				docsFound++
-			} else {
-				missedDocs++
-			}
-		}
+		missedDocs := len(docTruth[i]) - countFound(docTruth[i], gotDocs)
+		docsWant += len(docTruth[i])
+		docsFound += len(docTruth[i]) - missedDocs
 		if missedDocs > 0 {
 			r.DocRecallMisses = append(r.DocRecallMisses, fmt.Sprintf("%s (%d of %d documents missed)", q.Q, missedDocs, len(docTruth[i])))
 		}
 		r.RecallQueries++
-		missed := 0
-		for id := range truth[i] {
-			want++
-			if got[id] {
-				found++
-			} else {
-				missed++
-			}
-		}
+		missed := len(truth[i]) - countFound(truth[i], got)
+		want += len(truth[i])
+		found += len(truth[i]) - missed
 		if missed > 0 {
 			r.RecallMisses = append(r.RecallMisses, fmt.Sprintf("%s (%d of %d missed)", q.Q, missed, len(truth[i])))
 		}
@@ -279,6 +267,17 @@ func evalIndex(ctx context.Context, ix *Index, queries []EvalQuery, truth, docTr
 		r.QueryTime = searchTime / time.Duration(len(queries))
 	}
 	return r, nil
+}
+
+// countFound is how many of the true matches got holds.
+func countFound(truth, got map[string]bool) int {
+	n := 0
+	for id := range truth {
+		if got[id] {
+			n++
+		}
+	}
+	return n
 }
 
 func ratio(a, b int) float64 {
