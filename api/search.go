@@ -350,6 +350,9 @@ func dateParam(v url.Values, name string) (time.Time, error) {
 	if err != nil || t.Year() < 1000 {
 		return time.Time{}, badParam(name, "%q is not a date of the form YYYY-MM-DD", truncate(s, 20))
 	}
+	if err := index.DateInRange(t); err != nil {
+		return time.Time{}, badParam(name, "%v", err)
+	}
 	return t, nil
 }
 

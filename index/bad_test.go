@@ -74,6 +74,8 @@ var badDocs = []badDoc{
 	{name: "tags-number.md", err: ErrFrontMatter, line: 4, msg: "tags: want text, got a number"},
 	{name: "tags-mapping.md", err: ErrFrontMatter, line: 4, msg: "tags: want a list"},
 	{name: "bad-date.md", err: ErrFrontMatter, line: 3, msg: `"yesterday" is not a date`},
+	// bleve would drop a date past 2262 without a word.
+	{name: "date-out-of-range.md", err: ErrFrontMatter, line: 3, msg: `9999-12-31 is outside the dates an index can hold (1677-09-22 to 2262-04-11)`},
 	{name: "chinese-date.md", want: titled("关于弹性产能的答复（中文日期）")},
 	{name: "chinese-numeral-date.md", want: titled("关于弹性产能的答复（汉字日期）")},
 	{name: "duplicate-keys.md", err: ErrFrontMatter, line: 7, msg: `key "title" given twice, on lines 2 and 7`},
@@ -377,7 +379,9 @@ func TestBuildOddTree(t *testing.T) {
 		write("changing.md", changed)
 	}
 	dir := filepath.Join(t.TempDir(), "index")
-	sum, err := Build(t.Context(), BuildOptions{Source: src, Index: dir})
+	// Links outside the tree followed, for /proc/self/mem (see
+	// TestLinksOutsideSource for the default).
+	sum, err := Build(t.Context(), BuildOptions{Source: src, Index: dir, LinksOutside: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -435,11 +439,61 @@ func TestBuildOddTree(t *testing.T) {
 	}
 	// The next incremental run finds nothing to do: what was indexed is
 	// what the manifest says.
-	again, err := Build(t.Context(), BuildOptions{Source: src, Index: dir, Incremental: true})
+	again, err := Build(t.Context(), BuildOptions{Source: src, Index: dir, Incremental: true, LinksOutside: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !again.Changes.Empty() {
 		t.Errorf("incremental run after the odd build: %+v", again.Changes)
+	}
+}
+
+// A link that leaves the source tree (to /etc/passwd, say) is skipped with
+// the reason unless the operator allows it; a link within the tree is
+// read; a file name that is not UTF-8 cannot be a doc_id and is skipped.
+func TestLinksOutsideSource(t *testing.T) {
+	src, outside := t.TempDir(), t.TempDir()
+	reply := "---\ntitle: 站外的文件\n---\n\n不应被索引的正文。\n"
+	if err := os.WriteFile(filepath.Join(outside, "passwd"), []byte(reply), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(src, "a.md"), []byte("---\ntitle: 甲文\n---\n\n甲文的正文。\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(src, "\xff\xfe.md"), []byte("---\ntitle: 乙文\n---\n\n乙文。\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for name, target := range map[string]string{"zz-passwd.md": filepath.Join(outside, "passwd"), "inside.md": "a.md"} {
+		if err := os.Symlink(target, filepath.Join(src, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, allow := range []bool{false, true} {
+		dir := filepath.Join(t.TempDir(), "index")
+		sum, err := Build(t.Context(), BuildOptions{Source: src, Index: dir, LinksOutside: allow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		skipped := map[string]error{}
+		for _, fe := range sum.Skipped {
+			skipped[filepath.Base(fe.Path)] = fe
+		}
+		if err := skipped["\xff\xfe.md"]; !errors.Is(err, ErrFileName) || !strings.Contains(err.Error(), `"\xff\xfe.md"`) {
+			t.Errorf("links outside %v: the file named \\xff\\xfe.md: %v, want ErrFileName naming it", allow, err)
+		}
+		err = skipped["zz-passwd.md"]
+		if allow != (err == nil) || !allow && (!errors.Is(err, ErrOutsideSource) || !strings.Contains(err.Error(), filepath.Join(outside, "passwd"))) {
+			t.Errorf("links outside %v: the link to %s: %v", allow, filepath.Join(outside, "passwd"), err)
+		}
+		ix, err := Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id, want := range map[string]bool{"a": true, "inside": true, "zz-passwd": allow} {
+			if _, err := ix.Document(t.Context(), id); (err == nil) != want {
+				t.Errorf("links outside %v: document %s: %v, want indexed %v", allow, id, err, want)
+			}
+		}
+		ix.Close()
 	}
 }

@@ -23,7 +23,7 @@ func benchSource() string {
 
 // benchFiles reads every source file once.
 var benchFiles = sync.OnceValues(func() ([]sourceFile, error) {
-	files, _, err := listSources(benchSource())
+	files, _, err := listSources(benchSource(), false)
 	return files, err
 })
 

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/document"
@@ -61,6 +62,10 @@ type BuildOptions struct {
 	// BatchBytes bounds each bleve batch by the text it holds; 0 means
 	// DefaultBatchBytes.
 	BatchBytes int
+	// LinksOutside indexes the files that symbolic links under Source
+	// point to outside it; by default they are skipped with the reason,
+	// so that a link to /etc/passwd is not served.
+	LinksOutside bool
 }
 
 // BuildSummary reports what Build did.
@@ -130,7 +135,7 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 	defer lock.release()
 	stale := removeStale(opts.Index)
 
-	files, dups, err := listSources(opts.Source)
+	files, dups, err := listSources(opts.Source, opts.LinksOutside)
 	if err != nil {
 		return nil, err
 	}
@@ -649,13 +654,17 @@ var afterListing = func() {}
 // listSources finds the Markdown files under src. Of two files that map to
 // one doc_id (a.md and a.markdown) the first in path order is kept and the
 // other returned as a duplicate, so the choice never depends on timing.
-func listSources(src string) (files []sourceFile, dups []*FileError, err error) {
+func listSources(src string, linksOutside bool) (files []sourceFile, dups []*FileError, err error) {
 	st, err := os.Stat(src)
 	if err != nil {
 		return nil, nil, fmt.Errorf("source folder: %w", err)
 	}
 	if !st.IsDir() {
 		return nil, nil, fmt.Errorf("source folder %s: not a folder", src)
+	}
+	root, err := filepath.EvalSymlinks(src)
+	if err != nil {
+		return nil, nil, fmt.Errorf("source folder: %w", err)
 	}
 	err = filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -683,6 +692,16 @@ func listSources(src string) (files []sourceFile, dups []*FileError, err error) 
 		if err != nil {
 			return err
 		}
+		if !utf8.ValidString(rel) {
+			dups = append(dups, &FileError{Path: path, Err: fmt.Errorf("%w: %q is not UTF-8 text, as a doc_id must be; rename the file", ErrFileName, rel)})
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 && !linksOutside {
+			if target, err := filepath.EvalSymlinks(path); err == nil && !within(root, target) {
+				dups = append(dups, &FileError{Path: path, Err: fmt.Errorf("%w: it points to %s; skipped (index -links-outside follows such links)", ErrOutsideSource, target)})
+				return nil
+			}
+		}
 		files = append(files, sourceFile{path: path, docID: filepath.ToSlash(strings.TrimSuffix(rel, filepath.Ext(rel)))})
 		return nil
 	})
@@ -704,6 +723,12 @@ func listSources(src string) (files []sourceFile, dups []*FileError, err error) 
 		kept = append(kept, f)
 	}
 	return kept, dups, nil
+}
+
+// within says whether path is root or below it.
+func within(root, path string) bool {
+	rel, err := filepath.Rel(root, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // readSource reads one file whole, refusing what is not a regular file

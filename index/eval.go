@@ -340,7 +340,7 @@ type truthCorpus []truthSection
 
 // loadTruthCorpus reads and normalizes every section under src.
 func loadTruthCorpus(src string) (truthCorpus, error) {
-	files, _, err := listSources(src)
+	files, _, err := listSources(src, false)
 	if err != nil {
 		return nil, err
 	}

@@ -32,6 +32,11 @@ var (
 	ErrTooBig = errors.New("document too big")
 	// ErrDuplicateID means two files map to one doc_id (a.md and a.markdown).
 	ErrDuplicateID = errors.New("duplicate doc_id")
+	// ErrFileName means a file's name cannot be a doc_id (it is not UTF-8).
+	ErrFileName = errors.New("unusable file name")
+	// ErrOutsideSource means a symbolic link under the source folder
+	// points outside it (see BuildOptions.LinksOutside).
+	ErrOutsideSource = errors.New("link leaves the source folder")
 )
 
 // FileError is an error about one input file; Line is 1-based, 0 when the
@@ -405,9 +410,35 @@ func kind(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
+// MinDate and MaxDate are the first and last days an index can hold, in
+// China time: bleve keeps a date as nanoseconds since 1970 in 64 bits. A
+// document or a search dated outside them is refused rather than dropped.
+var (
+	MinDate = time.Date(1677, 9, 22, 0, 0, 0, 0, shanghai)
+	MaxDate = time.Date(2262, 4, 11, 0, 0, 0, 0, shanghai)
+)
+
+// DateInRange says whether t's day is one an index can hold, and if not,
+// what the range is.
+func DateInRange(t time.Time) error {
+	if t.IsZero() || !t.Before(MinDate) && !dayStart(t).After(MaxDate) {
+		return nil
+	}
+	return fmt.Errorf("%s is outside the dates an index can hold (%s to %s)", t.In(shanghai).Format(time.DateOnly), MinDate.Format(time.DateOnly), MaxDate.Format(time.DateOnly))
+}
+
 // parseDate accepts RFC 3339, 2020-11-07, 2020-11-07 13:20:52, 2020年11月7日
-// and 二〇二〇年十一月七日; a date without a zone is in China's.
+// and 二〇二〇年十一月七日; a date without a zone is in China's; a date an
+// index cannot hold (see MinDate) is refused.
 func parseDate(v any) (time.Time, error) {
+	t, err := parseAnyDate(v)
+	if err == nil {
+		err = DateInRange(t)
+	}
+	return t, err
+}
+
+func parseAnyDate(v any) (time.Time, error) {
 	switch t := v.(type) {
 	case nil:
 		return time.Time{}, nil

@@ -26,7 +26,7 @@ func extractFile(t *testing.T, path, docID string) ReplyInfo {
 // Golden outputs for every reply of the shared corpus (all twelve are in
 // testdata/replies): go test ./index -run TestReplyInfoGolden -update.
 func TestReplyInfoGolden(t *testing.T) {
-	files, _, err := listSources(filepath.Join("..", "testdata", "replies"))
+	files, _, err := listSources(filepath.Join("..", "testdata", "replies"), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +162,7 @@ func TestCorpusReplyInfo(t *testing.T) {
 	if corpus == "" {
 		t.Skip("set GOVSEARCH_CORPUS to the shared corpus folder to check all of it")
 	}
-	files, _, err := listSources(corpus)
+	files, _, err := listSources(corpus, false)
 	if err != nil {
 		t.Fatal(err)
 	}

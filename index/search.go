@@ -168,6 +168,11 @@ func (ix *Index) Search(ctx context.Context, req SearchRequest) (*SearchResult, 
 	if req.From < 0 || req.From+req.Size > MaxWindow {
 		return nil, fmt.Errorf("%w: from + size must be at most %d", ErrBadQuery, MaxWindow)
 	}
+	for name, t := range map[string]time.Time{"since": req.Since, "until": req.Until} {
+		if err := DateInRange(t); err != nil {
+			return nil, fmt.Errorf("%w: %s: %w", ErrBadQuery, name, err)
+		}
+	}
 	// A result is shared by every caller that asks the same: callers
 	// must not change it (the API only reads). An interpreted query is
 	// cached as typed, for the day (去年 moves).

@@ -319,7 +319,7 @@ func TestStats(t *testing.T) {
 func TestReplyInfoInIndex(t *testing.T) {
 	ix := openSample(t)
 	ctx := context.Background()
-	files, _, err := listSources(filepath.Join("..", "testdata", "replies"))
+	files, _, err := listSources(filepath.Join("..", "testdata", "replies"), false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ func (s Segmentation) MBPerSecond() float64 {
 // per core), reading the files as Build does: the throughput indexing is
 // compared with. Files Build would skip are skipped here too.
 func MeasureSegmentation(ctx context.Context, src, userDict string, workers int) (Segmentation, error) {
-	files, _, err := listSources(src)
+	files, _, err := listSources(src, false)
 	if err != nil {
 		return Segmentation{}, err
 	}

@@ -25,6 +25,7 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	status := fs.Bool("status", false, "print what the index folder holds and was built from, and whether a build is running, then exit")
 	compare := fs.Bool("compare-jieba", false, "after building, cut the same files with raw jieba on as many workers and print both throughputs")
 	workers := fs.Int("workers", 0, "files read and parsed in parallel (0: one per core)")
+	linksOutside := fs.Bool("links-outside", false, "index the files that symbolic links under -src point to outside it (skipped by default)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -62,7 +63,7 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		synText = string(b)
 	}
 	opts := index.BuildOptions{Source: *src, Index: *dir, UserDict: dict, UserDictFile: absOr(*userDict),
-		Synonyms: synText, SynonymsFile: absOr(*synonyms), Incremental: *incremental, Workers: *workers}
+		Synonyms: synText, SynonymsFile: absOr(*synonyms), Incremental: *incremental, Workers: *workers, LinksOutside: *linksOutside}
 	sum, err := buildIndex(ctx, opts, stderr)
 	if err != nil {
 		return err

@@ -5,10 +5,10 @@
 //
 // Usage:
 //
-//	govsearch index   -src DIR -index DIR [-incremental] [-user-dict FILE] [-synonyms FILE] [-workers N] [-compare-jieba]
+//	govsearch index   -src DIR -index DIR [-incremental] [-user-dict FILE] [-synonyms FILE] [-workers N] [-links-outside] [-compare-jieba]
 //	govsearch index   -status -index DIR
 //	govsearch search  -index DIR [-n 10] [-from 0] [-json] [-raw] [-synonyms FILE] QUERY
-//	govsearch serve   [-index DIR] [-src DIR] [-addr 127.0.0.1:8080] [-user-dict FILE] [-synonyms FILE] [-watch 2s]
+//	govsearch serve   [-index DIR] [-src DIR] [-links-outside] [-addr 127.0.0.1:8080] [-user-dict FILE] [-synonyms FILE] [-watch 2s]
 //	                  [-cors-origins URL,...] [-rate-limit 20] [-rate-burst 40] [-log-format text|json]
 //	                  [-public-url URL] [-max-conns 1024] [-admin-token TOKEN]
 //	govsearch analyze [-user-dict FILE] TEXT
@@ -31,7 +31,9 @@
 // a run removes what interrupted ones left. -status prints what a folder
 // serves and was built from, and whether a build is running.
 // -compare-jieba also cuts the same files with raw jieba and prints both
-// throughputs. -synonyms records synonym groups with the index.
+// throughputs. -synonyms records synonym groups with the index. A symbolic
+// link under -src that points outside it is skipped with the reason
+// unless -links-outside (serve takes it too, for the indexes it builds).
 //
 // search prints ranked sections for QUERY: title, heading, date, score and
 // a snippet with the matches marked; -json prints the HTTP API's JSON.

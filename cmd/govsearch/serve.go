@@ -33,6 +33,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	src := fs.String("src", "", "folder of Markdown files to index first when -index holds no index")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	userDict := fs.String("user-dict", "", "user dictionary for an index built by serve")
+	linksOutside := fs.Bool("links-outside", false, "index the files that symbolic links under -src point to outside it (skipped by default)")
 	synonyms := fs.String("synonyms", "", "synonyms file to add to the built-in groups: one group a line, forms separated by commas (default: those recorded with the index by govsearch index -synonyms)")
 	watch := fs.Duration("watch", 2*time.Second, "how often to check whether govsearch index swapped a new index into -index, and take it up; 0 to take one up only on SIGHUP or POST /v1/admin/reload")
 	corsOrigins := fs.String("cors-origins", "", "origins whose pages may call the API, comma-separated (* for any); none by default")
@@ -86,13 +87,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *watch < 0 {
 		return fmt.Errorf("%w: -watch must be 0 or more", errUsage)
 	}
-	indexDir, err := prepareIndex(ctx, *dir, *src, dict, log, stderr)
+	build := index.BuildOptions{Source: *src, UserDict: dict, UserDictFile: absOr(*userDict), LinksOutside: *linksOutside}
+	indexDir, err := prepareIndex(ctx, *dir, build, log, stderr)
 	if err != nil {
 		return err
 	}
 	srv, err := startServer(serverConfig{Index: indexDir, Addr: *addr, Logger: log, Synonyms: syn, SynonymsFile: absOr(*synonyms), MaxConns: *maxConns,
 		API: api.Options{CORSOrigins: origins, RateLimit: *rateLimit, RateBurst: *rateBurst, AdminToken: *adminToken, PublicURL: *publicURL,
-			Build: index.BuildOptions{Source: *src, UserDict: dict, UserDictFile: absOr(*userDict)}}})
+			Build: build}})
 	if err != nil {
 		return err
 	}
@@ -130,7 +132,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // prepareIndex returns the index folder to serve, building it first when
 // -src is given and there is none, or building the sample when neither flag
 // is.
-func prepareIndex(ctx context.Context, dir, src, dict string, log *slog.Logger, stderr io.Writer) (string, error) {
+func prepareIndex(ctx context.Context, dir string, build index.BuildOptions, log *slog.Logger, stderr io.Writer) (string, error) {
+	src, dict := build.Source, build.UserDict
 	switch {
 	case dir == "" && src == "":
 		return sampleIndex(ctx, dict, log, stderr)
@@ -142,7 +145,8 @@ func prepareIndex(ctx context.Context, dir, src, dict string, log *slog.Logger, 
 		return "", fmt.Errorf("no index at %s: build one with govsearch index -src DIR -index %s, or pass -src", dir, dir)
 	}
 	log.Info("building index", "src", src, "index", dir)
-	sum, err := buildIndex(ctx, index.BuildOptions{Source: src, Index: dir, UserDict: dict}, stderr)
+	build.Index = dir
+	sum, err := buildIndex(ctx, build, stderr)
 	if err != nil {
 		return "", err
 	}
