@@ -32,7 +32,7 @@ button { font: inherit; cursor: pointer; border-radius: var(--govsearch-radius, 
 .go { padding: .55rem 1rem; color: #fff; background: var(--govsearch-accent, #b0171f);
   border: 1px solid var(--govsearch-accent, #b0171f); }
 :focus-visible { outline: 3px solid var(--govsearch-accent, #b0171f); outline-offset: 2px; }
-[role=listbox] { list-style: none; margin: .25rem 0 0; padding: .25rem 0; position: absolute; z-index: 10; left: 0; right: 0;
+[role=listbox] { list-style: none; margin: .25rem 0 0; padding: .25rem 0; position: absolute; z-index: 10; top: 100%; left: 0; right: 0;
   background: var(--govsearch-bg, #fff); border: 1px solid var(--govsearch-border, #c4c4c4);
   border-radius: var(--govsearch-radius, 6px); box-shadow: 0 4px 12px rgba(0,0,0,.12); }
 .anchor { position: relative; }
@@ -136,11 +136,14 @@ mark { background: var(--govsearch-mark, #ffe58a); color: inherit; padding: 0 .1
       return body;
     }
 
+    // onInput runs on every keystroke: the typed text is what Enter
+    // searches until the reader arrows into the new suggestions, so the
+    // old ones close at once (ARIA combobox: focus returns to the text).
     onInput() {
       clearTimeout(this.timer);
+      this.close();
       const q = this.input.value.trim();
-      if (!q) { this.close(); return; }
-      this.timer = setTimeout(() => this.suggest(q), 150);
+      if (q) this.timer = setTimeout(() => this.suggest(q), 150);
     }
 
     async suggest(q) {
@@ -169,6 +172,7 @@ mark { background: var(--govsearch-mark, #ffe58a); color: inherit; padding: 0 .1
       this.listbox.hidden = true;
       this.input.setAttribute("aria-expanded", "false");
       this.input.removeAttribute("aria-activedescendant");
+      for (const li of this.listbox.children) li.setAttribute("aria-selected", "false");
       this.active = -1;
     }
 

@@ -111,12 +111,26 @@ func loading(t *testing.T, ctx context.Context, a chromedp.Action[chromedp.Void]
 	}
 }
 
+// screenshot writes the whole page to testdata/screenshots/name when the
+// tests run with -update-screenshots.
 func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	writeScreenshot(t, ctx, name, chromedp.FullScreenshot(100))
+}
+
+// screenshotViewport is screenshot of what the viewport shows: a phone's
+// first screen, legible where the whole page would be a long strip.
+func screenshotViewport(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	writeScreenshot(t, ctx, name, chromedp.CaptureScreenshot())
+}
+
+func writeScreenshot(t *testing.T, ctx context.Context, name string, capture chromedp.Action[[]byte]) {
 	t.Helper()
 	if !*updateScreenshots {
 		return
 	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	png, err := chromedp.Run(ctx, capture)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,6 +162,29 @@ func browserIndex(t *testing.T) string {
 	return dir
 }
 
+// newsroom serves the index at dir to a newsroom's page on another origin,
+// which govsearch allows, and returns the page's URL and govsearch's. The
+// page's own CSS tries to reach into the widget (a red input, black marks)
+// and themes it the ways the widget allows (a custom property, ::part).
+func newsroom(t *testing.T, dir string) (hostURL, govsearch string) {
+	t.Helper()
+	host := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>新闻网</title>
+<style>body{font-family:sans-serif;margin:2rem} input{background:red!important} mark{background:black}
+govsearch-box{--govsearch-accent:rgb(0, 100, 0)} govsearch-box::part(result){border-top-color:rgb(0, 0, 255)}</style></head>
+<body><main><h1>新闻网：政府答复</h1>
+<script src="%s/widget.js" defer></script>
+<govsearch-box endpoint="%s" placeholder="搜索政府答复"></govsearch-box></main></body></html>`, govsearch, govsearch)
+	}))
+	t.Cleanup(host.Close)
+	_, govsearch = serveIndex(t, dir, api.Options{CORSOrigins: []string{host.URL}})
+	if strings.Split(host.URL, ":")[2] == strings.Split(govsearch, ":")[2] {
+		t.Fatal("the page and govsearch share an origin")
+	}
+	return host.URL, govsearch
+}
+
 // shadow is the widget's shadow root, in page JavaScript.
 const shadow = `document.querySelector("govsearch-box").shadowRoot`
 
@@ -156,26 +193,9 @@ const shadow = `document.querySelector("govsearch-box").shadowRoot`
 // document as text.
 func TestBrowserWidget(t *testing.T) {
 	ctx := browser(t, 1100, 900)
-	dir := browserIndex(t)
+	hostURL, govsearch := newsroom(t, browserIndex(t))
 
-	// The newsroom's page, on its own origin; govsearch allows it.
-	var govsearch string
-	host := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprintf(w, `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>新闻网</title>
-<style>body{font-family:sans-serif;margin:2rem} input{background:red!important} mark{background:black}
-govsearch-box{--govsearch-accent:rgb(0, 100, 0)} govsearch-box::part(result){border-top-color:rgb(0, 0, 255)}</style></head>
-<body><h1>新闻网：政府答复</h1>
-<script src="%s/widget.js" defer></script>
-<govsearch-box endpoint="%s" placeholder="搜索政府答复"></govsearch-box></body></html>`, govsearch, govsearch)
-	}))
-	defer host.Close()
-	_, govsearch = serveIndex(t, dir, api.Options{CORSOrigins: []string{host.URL}})
-	if strings.Split(host.URL, ":")[2] == strings.Split(govsearch, ":")[2] {
-		t.Fatal("the page and govsearch share an origin")
-	}
-
-	do(t, ctx, chromedp.Navigate(host.URL))
+	do(t, ctx, chromedp.Navigate(hostURL))
 	waitFor(t, ctx, `!!customElements.get("govsearch-box") && !!`+shadow, "the widget")
 	if n := eval[int](t, ctx, `document.querySelector("script[src$='/widget.js']") ? 1 : 0`); n != 1 {
 		t.Fatal("no widget script on the page")
@@ -217,6 +237,36 @@ govsearch-box{--govsearch-accent:rgb(0, 100, 0)} govsearch-box::part(result){bor
 	}
 	do(t, ctx, key(kb.Escape))
 	waitFor(t, ctx, shadow+`.querySelector("[role=listbox]").hidden && `+in+`.getAttribute("aria-expanded") === "false"`, "Escape to close the listbox")
+	// Typing after arrowing into the suggestions returns to the typed
+	// text: the option is no longer active, the stale list closes, and
+	// Enter at once (before new suggestions come) searches what was typed.
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.searched = []; const fetch0 = window.fetch;
+		window.fetch = (u, o) => { const url = new URL(u); if (url.pathname === "/v1/search") searched.push(url.searchParams.get("q")); return fetch0(u, o); }`))
+	do(t, ctx, key(kb.ArrowDown))
+	waitFor(t, ctx, `!`+shadow+`.querySelector("[role=listbox]").hidden`, "ArrowDown to reopen the listbox")
+	do(t, ctx, key(kb.ArrowDown))
+	if got := active(); got != options[0] {
+		t.Fatalf("after ArrowDown the active option is %q, want %q", got, options[0])
+	}
+	do(t, ctx, typeText("园区"))
+	if got := eval[string](t, ctx, `(`+in+`.getAttribute("aria-activedescendant") || "") + [...`+shadow+`.querySelectorAll("[aria-selected=true]")].map(o => o.textContent).join()`); got != "" {
+		t.Errorf("after typing, the stale option %q is still active", got)
+	}
+	if !eval[bool](t, ctx, shadow+`.querySelector("[role=listbox]").hidden && `+in+`.getAttribute("aria-expanded") === "false"`) {
+		t.Error("after typing, the stale suggestions are still open")
+	}
+	do(t, ctx, key("\r"))
+	waitFor(t, ctx, `window.searched.length > 0`, "the search")
+	if got := eval[[]string](t, ctx, `window.searched`); len(got) != 1 || got[0] != "工业园区" {
+		t.Errorf("Enter after typing searched %q, want [工业园区]", got)
+	}
+	if got := eval[string](t, ctx, in+`.value`); got != "工业园区" {
+		t.Errorf("Enter after typing left the input at %q, want 工业园区", got)
+	}
+	// Back to 工业 and its suggestions.
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](in+`.value = ""; `+in+`.focus()`), typeText("工业"))
+	waitFor(t, ctx, `!`+shadow+`.querySelector("[role=listbox]").hidden && `+shadow+`.querySelectorAll("[role=option]").length >= 2`, "suggestions again")
+
 	// Enter on an option searches for it.
 	do(t, ctx, key(kb.ArrowDown))
 	waitFor(t, ctx, `!`+shadow+`.querySelector("[role=listbox]").hidden`, "ArrowDown to reopen the listbox")
