@@ -117,6 +117,7 @@ func NewHandler(s Searcher, opts Options) http.Handler {
 	// The pages for people (see pages.go) and the widget newsrooms embed.
 	r.Get("/widget.js", h.widget)
 	r.Get("/page.js", h.pageScript)
+	r.Get("/favicon.ico", h.favicon)
 	r.With(limit).Get("/", h.searchPage)
 	r.With(limit).Get("/d/*", h.documentPage)
 	r.Get("/embed", h.embedPage)

@@ -10,6 +10,8 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,7 +25,7 @@ import (
 // The search pages and the widget are embedded, so the one binary serves
 // them with no files beside it and no build step.
 //
-//go:embed web/widget.js web/page.js web/pages.html
+//go:embed web/widget.js web/page.js web/pages.html web/favicon.ico
 var web embed.FS
 
 var (
@@ -32,19 +34,32 @@ var (
 	// pageJS is the document page's script: its "copy citation" buttons.
 	pageJS      = mustRead("web/page.js")
 	pageVersion = func() string { s := sha256.Sum256(pageJS); return hex.EncodeToString(s[:6]) }()
-	pages       = template.Must(template.New("pages.html").Funcs(template.FuncMap{
+	// faviconICO is the pages' icon: a magnifier on the accent red, as
+	// PNG images of 16, 32 and 48 pixels in an ICO file.
+	faviconICO     = mustRead("web/favicon.ico")
+	faviconVersion = func() string { s := sha256.Sum256(faviconICO); return hex.EncodeToString(s[:6]) }()
+	pages          = template.Must(template.New("pages.html").Funcs(template.FuncMap{
 		// marked is for the index's escaped, marked fields only: the
 		// snippets, title_html and heading_html, whose only tags are
 		// <mark>.
 		"marked": func(s string) template.HTML { return template.HTML(s) },
-		// head is what the pages' common head shows: the title, and
-		// the feed of the search on the page, if any.
-		"head": func(title, feed string) pageHead { return pageHead{title, feed} },
+		// head is what the pages' common head shows: the title, the
+		// description, and the feed of the search on the page, if any.
+		"head": func(title, description, feed string) pageHead { return pageHead{title, description, feed, false} },
+		// searchHead is head for the search page, whose heading is the
+		// site's name in the header.
+		"searchHead": func(title, description, feed string) pageHead { return pageHead{title, description, feed, true} },
+		// favicon is the icon's path, of this version.
+		"favicon": func() string { return "/favicon.ico?v=" + faviconVersion },
 	}).ParseFS(web, "web/pages.html"))
 )
 
-// pageHead is the data of the pages' common head.
-type pageHead struct{ Title, Feed string }
+// pageHead is the data of the pages' common head: H1 makes the site's
+// name in the header the page's heading (the search page has no other).
+type pageHead struct {
+	Title, Description, Feed string
+	H1                       bool
+}
 
 func mustRead(name string) []byte {
 	b, err := web.ReadFile(name)
@@ -98,8 +113,19 @@ func (h *handlers) pageScript(w http.ResponseWriter, r *http.Request) {
 	serveScript(w, r, pageJS, pageVersion)
 }
 
+// favicon serves /favicon.ico, which browsers ask for on every page.
+func (h *handlers) favicon(w http.ResponseWriter, r *http.Request) {
+	serveAsset(w, r, faviconICO, faviconVersion, "image/vnd.microsoft.icon")
+}
+
 // serveScript serves an embedded script of the given version.
 func serveScript(w http.ResponseWriter, r *http.Request, js []byte, version string) {
+	serveAsset(w, r, js, version, "text/javascript; charset=utf-8")
+}
+
+// serveAsset serves an embedded file of the given version: with ?v= that
+// version, cacheable for a year, else for an hour, revalidated by its ETag.
+func serveAsset(w http.ResponseWriter, r *http.Request, b []byte, version, contentType string) {
 	etag := `"` + version + `"`
 	hd := w.Header()
 	hd.Set("ETag", etag)
@@ -108,14 +134,14 @@ func serveScript(w http.ResponseWriter, r *http.Request, js []byte, version stri
 	} else {
 		hd.Set("Cache-Control", "public, max-age=3600")
 	}
-	hd.Set("Access-Control-Allow-Origin", "*") // a script anyone may load
+	hd.Set("Access-Control-Allow-Origin", "*") // a file anyone may load
 	if etagMatches(r.Header.Get("If-None-Match"), etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	hd.Set("Content-Type", "text/javascript; charset=utf-8")
+	hd.Set("Content-Type", contentType)
 	hd.Set("X-Content-Type-Options", "nosniff")
-	w.Write(js)
+	w.Write(b)
 }
 
 // searchPage is what the search page shows.
@@ -125,10 +151,10 @@ type searchPage struct {
 	Took     string
 	Hits     []pageHit
 	Filters  []pageLink // the filters in force, each a link that removes it
-	// Readings are what was read out of q as filters (see
-	// index.Interpret), each a link that searches that part as typed;
+	// Readings are the parts of q read as what they name (see
+	// index.Interpret), which rank the documents they hold for first;
 	// Raw searches all of q as typed.
-	Readings []pageLink
+	Readings []pageReading
 	Raw      string
 	// Feed is the Atom feed of this search.
 	Feed       string
@@ -136,6 +162,14 @@ type searchPage struct {
 	Prev, Next string
 	Pages      []pageLink
 	Widget     string
+}
+
+// pageReading is a part of q read as what it names, offered both ways:
+// Only applies the reading as a strict filter and drops the part from q
+// (只看), AsTyped searches the part as typed (✕).
+type pageReading struct {
+	Text, Label, What string
+	Only, AsTyped     string
 }
 
 type pageHit struct {
@@ -156,13 +190,31 @@ type pageLink struct {
 	On          bool
 }
 
-// pageFilters are the search page's parameters besides q and page: each
-// maps to the API's.
+// pageFilters are the search page's filters offered with facets: each
+// maps to the API's parameter, but year, which becomes since and until.
 var pageFilters = []struct{ param, label, facet string }{
 	{"tag", "标签", index.FacetTags},
 	{"category", "分类", index.FacetCategories},
 	{"year", "年份", index.FacetYear},
 }
+
+// strictFilters are the search page's filters that a reading's 只看
+// applies, the API's parameters of the same names; a filter of two
+// parameters (since and until, term and session) is shown as one.
+var strictFilters = []struct {
+	params []string
+	label  string
+}{
+	{[]string{"issuer"}, "发文机关"},
+	{[]string{"kind"}, "类型"},
+	{[]string{"addressee"}, "答复对象"},
+	{[]string{"since", "until"}, "日期"},
+	{[]string{"term", "session"}, "届次"},
+}
+
+// readingLabels name what a reading was read as.
+var readingLabels = map[string]string{index.FilterDate: "日期", index.FilterIssuer: "发文机关", index.FilterKind: "类型",
+	index.FilterSession: "届次", index.FilterAddressee: "答复对象"}
 
 // searchPageHandler serves /: a search page that works without JavaScript.
 func (h *handlers) searchPage(w http.ResponseWriter, r *http.Request) {
@@ -191,7 +243,7 @@ func (h *handlers) searchPage(w http.ResponseWriter, r *http.Request) {
 	// The page's own parameters become the API's, so that both check
 	// them alike.
 	v := url.Values{"collapse": {"doc"}, "size": {strconv.Itoa(pageSize)}, "facets": {"tags,categories,year"}}
-	for _, k := range []string{"q", "tag", "category", "raw"} {
+	for _, k := range []string{"q", "tag", "category", "raw", "issuer", "kind", "addressee", "since", "until", "term", "session"} {
 		if vals := in[k]; len(vals) > 0 {
 			v[k] = vals
 		}
@@ -237,9 +289,9 @@ func (h *handlers) searchPage(w http.ResponseWriter, r *http.Request) {
 		h.renderPage(w, r, status, "search", page)
 		return
 	}
-	page.Total, page.Took = res.Total, res.Took.Round(time.Millisecond).String()
+	page.Total, page.Took = res.Total, took(res.Took)
 	feed := url.Values{}
-	for _, k := range []string{"q", "tag", "category", "since", "until", "raw"} {
+	for _, k := range []string{"q", "tag", "category", "since", "until", "raw", "issuer", "kind", "addressee", "term", "session"} {
 		if vals := v[k]; len(vals) > 0 {
 			feed[k] = vals
 		}
@@ -263,32 +315,47 @@ func (h *handlers) searchPage(w http.ResponseWriter, r *http.Request) {
 		}
 		page.Hits = append(page.Hits, ph)
 	}
-	// link is the page's URL with one parameter changed ("" removes it);
-	// changing a filter goes back to page 1.
-	link := func(key, value string) string {
+	// link is the page's URL with parameters changed, given as name and
+	// value pairs ("" removes it); changing a filter goes back to page 1.
+	link := func(changes ...string) string {
 		out := url.Values{}
 		for k, vals := range in {
 			if k != "page" {
 				out[k] = vals
 			}
 		}
-		if value == "" {
-			out.Del(key)
-		} else {
-			out.Set(key, value)
+		for i := 0; i+1 < len(changes); i += 2 {
+			if changes[i+1] == "" {
+				out.Del(changes[i])
+			} else {
+				out.Set(changes[i], changes[i+1])
+			}
 		}
 		return "/?" + out.Encode()
 	}
 	if in := res.Interpreted; in != nil {
-		labels := map[string]string{index.FilterDate: "日期", index.FilterIssuer: "发文机关", index.FilterKind: "类型",
-			index.FilterSession: "届次", index.FilterAddressee: "答复对象"}
 		for _, rd := range in.Readings {
-			page.Readings = append(page.Readings, pageLink{
-				Label: rd.Text + " → " + labels[rd.Filter] + "：" + readingValue(rd),
-				Href:  link("q", quotePart(page.Q, rd.Text)),
-			})
+			pr := pageReading{Text: rd.Text, What: readingLabels[rd.Filter] + "：" + readingValue(rd),
+				AsTyped: link("q", quotePart(page.Q, rd.Text))}
+			pr.Label = rd.Text + " → " + pr.What
+			if params := strictParams(rd); params != nil {
+				pr.Only = link(append(params, "q", dropPart(page.Q, rd.Text))...)
+			}
+			page.Readings = append(page.Readings, pr)
 		}
 		page.Raw = link("raw", "1")
+	}
+	for _, f := range strictFilters {
+		var values, remove []string
+		for _, p := range f.params {
+			if s := in.Get(p); s != "" {
+				values = append(values, s)
+			}
+			remove = append(remove, p, "")
+		}
+		if len(values) > 0 {
+			page.Filters = append(page.Filters, pageLink{Label: f.label + "：" + strictValue(f.params[0], in), Href: link(remove...)})
+		}
 	}
 	for _, f := range pageFilters {
 		current := in.Get(f.param)
@@ -328,6 +395,56 @@ func (h *handlers) searchPage(w http.ResponseWriter, r *http.Request) {
 	h.renderPage(w, r, status, "search", page)
 }
 
+// took is how the search page shows how long a search took: in whole
+// milliseconds, less than one as <1 ms.
+func took(d time.Duration) string {
+	if d < time.Millisecond {
+		return "<1 ms"
+	}
+	return strconv.FormatInt(d.Round(time.Millisecond).Milliseconds(), 10) + " ms"
+}
+
+// reSession is a session reading's value: 13届3次, or 13届 for a term.
+var reSession = regexp.MustCompile(`^(\d+)届(?:(\d+)次)?$`)
+
+// strictParams are the search page's parameters that apply a reading as
+// a strict filter, as name and value pairs ("" removes one), or nil for a
+// reading the page cannot apply.
+func strictParams(rd index.Reading) []string {
+	switch rd.Filter {
+	case index.FilterDate:
+		from, to, ok := strings.Cut(rd.Value, "..")
+		if !ok {
+			return nil
+		}
+		return []string{"since", from, "until", to, "year", ""}
+	case index.FilterIssuer, index.FilterKind, index.FilterAddressee:
+		return []string{rd.Filter, rd.Value}
+	case index.FilterSession:
+		m := reSession.FindStringSubmatch(rd.Value)
+		if m == nil {
+			return nil
+		}
+		return []string{"term", m[1], "session", m[2]}
+	}
+	return nil
+}
+
+// strictValue is how the search page shows a strict filter in force,
+// named by its first parameter.
+func strictValue(param string, in url.Values) string {
+	switch param {
+	case "since":
+		return readingValue(index.Reading{Filter: index.FilterDate, Value: in.Get("since") + ".." + in.Get("until")})
+	case "term":
+		if s := in.Get("session"); s != "" {
+			return in.Get("term") + "届" + s + "次"
+		}
+		return in.Get("term") + "届"
+	}
+	return strings.Join(in[param], "、")
+}
+
 // readingValue is how the search page shows what a part was read as.
 func readingValue(rd index.Reading) string {
 	if rd.Filter != index.FilterDate {
@@ -356,6 +473,18 @@ func quotePart(q, part string) string {
 		}
 	}
 	return strings.Join(fields, " ")
+}
+
+// dropPart is q without its first unquoted part that is exactly part: the
+// part applied as a filter instead (只看).
+func dropPart(q, part string) string {
+	fields := strings.Fields(q)
+	for i, f := range fields {
+		if f == part {
+			return strings.Join(slices.Delete(fields, i, i+1), " ")
+		}
+	}
+	return q
 }
 
 // docPath is the path of a document's page; each segment of the doc_id

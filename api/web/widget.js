@@ -6,8 +6,9 @@
 //
 // Attributes: endpoint (default: where this script came from), placeholder,
 // size (results a page, default 10). Theme it with the CSS custom
-// properties --govsearch-accent, --govsearch-fg, --govsearch-bg,
-// --govsearch-muted, --govsearch-mark, --govsearch-border,
+// properties --govsearch-accent (fills, under white text), --govsearch-link
+// (the results' titles; the accent by default), --govsearch-fg,
+// --govsearch-bg, --govsearch-muted, --govsearch-mark, --govsearch-border,
 // --govsearch-radius and --govsearch-font, or style its parts: box, form,
 // input, button, listbox, option, chips, chip, status, results, result,
 // title, meta, heading, snippet, more, feed.
@@ -47,7 +48,7 @@ button { font: inherit; cursor: pointer; border-radius: var(--govsearch-radius, 
 .status { color: var(--govsearch-muted, #666); font-size: .9em; margin: .6rem 0; min-height: 1em; }
 ol { list-style: none; margin: 0; padding: 0; }
 li.result { padding: .75rem 0; border-top: 1px solid var(--govsearch-border, #e2e2e2); }
-.title { font-size: 1.05em; font-weight: 600; color: var(--govsearch-accent, #b0171f); text-decoration: none; }
+.title { font-size: 1.05em; font-weight: 600; color: var(--govsearch-link, var(--govsearch-accent, #b0171f)); text-decoration: none; }
 .title:hover { text-decoration: underline; }
 .meta, .heading { color: var(--govsearch-muted, #666); font-size: .85em; margin-top: .2rem; }
 .snippet { margin: .3rem 0 0; line-height: 1.6; overflow-wrap: anywhere; }
@@ -226,7 +227,9 @@ mark { background: var(--govsearch-mark, #ffe58a); color: inherit; padding: 0 .1
       this.from += (body.hits || []).length;
       const total = body.total || 0;
       const read = ((body.interpreted || {}).readings || []).map((r) => r.text);
-      this.status.textContent = (total ? `找到 ${total} 篇文件` : `没有找到“${q}”`) + (read.length ? `（按 ${read.join("、")} 筛选）` : "");
+      // The parts read as a date, a body, … rank what they name first;
+      // they filter nothing.
+      this.status.textContent = (total ? `找到 ${total} 篇文件` : `没有找到“${q}”`) + (read.length ? `（已理解：${read.join("、")}，相符的排在前面）` : "");
       const feed = new URLSearchParams(params.filter(([k]) => k === "q" || k === "tag" || k === "since" || k === "until"));
       this.feed.href = `${this.endpoint}/v1/search.atom?${feed}`;
       this.feed.hidden = false;

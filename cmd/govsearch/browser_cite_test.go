@@ -10,8 +10,8 @@ import (
 	"github.com/govsearch/govsearch/api"
 )
 
-// What a reporter does in a browser: reads how a query was understood and
-// undoes one reading; finds the search's feed (in the page's head, on the
+// What a reporter does in a browser: reads how a query was understood,
+// applies a reading as a strict filter (只看) and undoes one (✕); finds the search's feed (in the page's head, on the
 // page and in the widget) and reads it as a feed reader would; copies a
 // section's citation with the document page's button.
 func TestBrowserFeedsAndCitations(t *testing.T) {
@@ -19,8 +19,10 @@ func TestBrowserFeedsAndCitations(t *testing.T) {
 	_, base := serveIndex(t, buildTestIndex(t), api.Options{})
 
 	do(t, ctx, chromedp.Navigate(base+"/?q="+url.QueryEscape("2020年 工信部 5G")))
-	chips := eval[[]string](t, ctx, `[...document.querySelectorAll(".readings a:not(.raw)")].map(a => a.textContent)`)
-	if len(chips) != 2 || !strings.HasPrefix(chips[0], "2020年 → 日期") || !strings.HasPrefix(chips[1], "工信部 → 发文机关：工业和信息化部") {
+	// Each reading is a chip: what the part was read as, 只看 and ✕.
+	readings := `[...document.querySelectorAll(".readings .reading")].map(r => r.firstChild.textContent + "|" + [...r.querySelectorAll("a")].map(a => a.textContent).join("|"))`
+	chips := eval[[]string](t, ctx, readings)
+	if len(chips) != 2 || chips[0] != "2020年 → 日期：2020-01-01 至 2020-12-31|只看|✕" || chips[1] != "工信部 → 发文机关：工业和信息化部|只看|✕" {
 		t.Fatalf("reading chips %q", chips)
 	}
 	feed := eval[string](t, ctx, `document.querySelector('link[rel=alternate][type="application/atom+xml"]').href`)
@@ -40,11 +42,43 @@ func TestBrowserFeedsAndCitations(t *testing.T) {
 	if len(entries) != 1 || entries[0] != "工信部：积极考虑将5G等重点领域纳入“十四五”专项规划" {
 		t.Errorf("feed entries %q", entries)
 	}
-	// Undo the date: 2020年 is searched as text, 工信部 still a filter.
-	loading(t, ctx, chromedp.Click(chromedp.CSS(`.readings a:not(.raw)`)))
+	// 只看 the date: since and until filter, 2020年 leaves q; then 只看
+	// 工信部: the issuer filters too, and only 5G is searched.
+	params := func() string {
+		return eval[string](t, ctx, `[...new URLSearchParams(location.search)].map(([k, v]) => k + "=" + v).join("&")`)
+	}
+	loading(t, ctx, chromedp.Click(chromedp.CSS(`.readings .reading a.only`)))
+	if got := params(); got != "q=工信部 5G&since=2020-01-01&until=2020-12-31" {
+		t.Errorf("只看 the date: %s", got)
+	}
+	loading(t, ctx, chromedp.Click(chromedp.CSS(`.readings .reading a.only`)))
+	if got := params(); got != "issuer=工业和信息化部&q=5G&since=2020-01-01&until=2020-12-31" {
+		t.Errorf("只看 the issuer: %s", got)
+	}
+	filters := `[...document.querySelectorAll(".chips:not(.readings) a")].map(a => a.textContent)`
+	if got := eval[[]string](t, ctx, filters); len(got) != 2 || got[0] != "发文机关：工业和信息化部 ✕" || got[1] != "日期：2020-01-01 至 2020-12-31 ✕" {
+		t.Errorf("filters in force: %q", got)
+	}
+	if got := eval[[]string](t, ctx, `[...document.querySelectorAll("ol.hits a.title")].map(a => a.textContent)`); len(got) != 1 || got[0] != "工信部：积极考虑将5G等重点领域纳入“十四五”专项规划" {
+		t.Errorf("5G from 工业和信息化部 in 2020: %q", got)
+	}
+	// The filter's ✕ removes it.
+	loading(t, ctx, chromedp.Click(chromedp.CSS(`.chips:not(.readings) a`)))
+	if got := params(); got != "q=5G&since=2020-01-01&until=2020-12-31" {
+		t.Errorf("after removing the issuer filter: %s", got)
+	}
+
+	// Undo the date: 2020年 is searched as typed, 工信部 still read.
+	do(t, ctx, chromedp.Navigate(base+"/?q="+url.QueryEscape("2020年 工信部 5G")))
+	loading(t, ctx, chromedp.Click(chromedp.CSS(`.readings .reading a.as-typed`)))
 	waitFor(t, ctx, `new URLSearchParams(location.search).get("q") === "“2020年” 工信部 5G"`, "the query with 2020年 in quotes")
-	if chips := eval[[]string](t, ctx, `[...document.querySelectorAll(".readings a:not(.raw)")].map(a => a.textContent)`); len(chips) != 1 || !strings.HasPrefix(chips[0], "工信部 → ") {
+	if chips := eval[[]string](t, ctx, readings); len(chips) != 1 || !strings.HasPrefix(chips[0], "工信部 → ") {
 		t.Errorf("after undoing the date: chips %q", chips)
+	}
+	// 全部按原文搜索: nothing read.
+	loading(t, ctx, chromedp.Click(chromedp.CSS(`.readings a.raw`)))
+	if got := params(); got != "q=“2020年” 工信部 5G&raw=1" || eval[int](t, ctx, `document.querySelectorAll(".readings").length`) != 0 {
+		t.Errorf("全部按原文搜索: %s, %d reading chips", got, eval[int](t, ctx, `document.querySelectorAll(".readings .reading").length`))
 	}
 
 	// The widget offers the feed of what was searched.

@@ -1,6 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"html"
+	"image/png"
 	"io"
 	"net/http"
 	"net/url"
@@ -111,5 +116,112 @@ func TestPagesOverHTTP(t *testing.T) {
 	head, err := http.Head(base + "/widget.js")
 	if err != nil || head.StatusCode != 200 {
 		t.Errorf("HEAD /widget.js: %v %v", head, err)
+	}
+}
+
+// The search page's head (a heading, a description, an icon that is
+// there), how long a search took, and each reading offered both ways: 只看
+// applies it through the page's ordinary filter parameters and drops the
+// part from q; ✕ quotes the part.
+func TestPagesReadingsAndHead(t *testing.T) {
+	_, base := serveIndex(t, buildTestIndex(t), api.Options{})
+	for _, path := range []string{"/", "/?q=" + url.QueryEscape("弹性产能"), "/d/reply-miit-2020-2524", "/embed"} {
+		_, body := get(t, base+path)
+		for _, re := range []string{`<meta name="description" content="[^"]{10,}">`, `<link rel="icon" href="/favicon.ico\?v=[0-9a-f]+"`} {
+			if !regexp.MustCompile(re).MatchString(body) {
+				t.Errorf("%s: no %s", path, re)
+			}
+		}
+		if n := strings.Count(body, "<h1"); n != 1 {
+			t.Errorf("%s: %d <h1>, want 1", path, n)
+		}
+	}
+	_, body := get(t, base+"/?q="+url.QueryEscape("弹性产能"))
+	if !regexp.MustCompile(`找到 \d+ 篇文件，用时 (&lt;1|[1-9]\d*) ms`).MatchString(body) {
+		t.Errorf("the search page does not say how long the search took in ms:\n%s", regexp.MustCompile(`<p class="status"[^\n]*`).FindString(body))
+	}
+
+	hrefs := func(body, class string) []url.Values {
+		var out []url.Values
+		for _, m := range regexp.MustCompile(`<a class="`+class+`" href="([^"]+)"`).FindAllStringSubmatch(body, -1) {
+			u, err := url.Parse(html.UnescapeString(m[1]))
+			if err != nil || u.Path != "/" {
+				t.Fatalf("link %q: %v", m[1], err)
+			}
+			out = append(out, u.Query())
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		q     string
+		only  []url.Values // each reading's 只看
+		typed []string     // each reading's ✕: q with the part quoted
+		shown string       // the filter in force after the first 只看
+	}{
+		{"十三届三次 提案 集成电路",
+			[]url.Values{{"q": {"提案 集成电路"}, "term": {"13"}, "session": {"3"}}, {"q": {"十三届三次 集成电路"}, "kind": {"提案答复"}}},
+			[]string{"“十三届三次” 提案 集成电路", "十三届三次 “提案” 集成电路"}, "届次：13届3次"},
+		{"张连起委员", []url.Values{{"addressee": {"张连起"}}}, []string{"“张连起委员”"}, "答复对象：张连起"},
+		{"2020年以来 5G", []url.Values{{"q": {"5G"}, "since": {"2020-01-01"}}}, []string{"“2020年以来” 5G"}, "日期：2020-01-01 以来"},
+		{"工信部 5G", []url.Values{{"q": {"5G"}, "issuer": {"工业和信息化部"}}}, []string{"“工信部” 5G"}, "发文机关：工业和信息化部"},
+	} {
+		_, body := get(t, base+"/?q="+url.QueryEscape(tc.q))
+		only := hrefs(body, "only")
+		if fmt.Sprint(only) != fmt.Sprint(tc.only) {
+			t.Errorf("%s: 只看 links %v, want %v", tc.q, only, tc.only)
+		}
+		var typed []string
+		for _, v := range hrefs(body, "as-typed") {
+			typed = append(typed, v.Get("q"))
+		}
+		if fmt.Sprint(typed) != fmt.Sprint(tc.typed) {
+			t.Errorf("%s: ✕ links search %q, want %q", tc.q, typed, tc.typed)
+		}
+		if len(only) == 0 {
+			continue
+		}
+		// Following 只看: the filter is in force and shown, found
+		// documents and all.
+		resp, filtered := get(t, base+"/?"+only[0].Encode())
+		if resp.StatusCode != 200 || !strings.Contains(filtered, ">"+tc.shown+" ✕</a>") || !strings.Contains(filtered, `<ol class="hits">`+"\n<li>") {
+			t.Errorf("%s: 只看 /?%s: %d, no filter %q or no hits", tc.q, only[0].Encode(), resp.StatusCode, tc.shown)
+		}
+	}
+
+	// The icon: an ICO of PNG images, as browsers ask for it.
+	resp, ico := get(t, base+"/favicon.ico")
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/vnd.microsoft.icon" || resp.Header.Get("ETag") == "" {
+		t.Fatalf("/favicon.ico: %d %v", resp.StatusCode, resp.Header)
+	}
+	checkICO(t, []byte(ico))
+	if resp, _ := get(t, base+"/favicon.ico", "If-None-Match", resp.Header.Get("ETag")); resp.StatusCode != 304 {
+		t.Errorf("/favicon.ico with its ETag: %d", resp.StatusCode)
+	}
+}
+
+// checkICO checks that b is an icon file (ICONDIR, then its entries) whose
+// images are PNG files of the sizes the entries give.
+func checkICO(t *testing.T, b []byte) {
+	t.Helper()
+	if len(b) < 6 || binary.LittleEndian.Uint16(b) != 0 || binary.LittleEndian.Uint16(b[2:]) != 1 {
+		t.Fatalf("not an icon file: % x", b[:min(len(b), 6)])
+	}
+	n := int(binary.LittleEndian.Uint16(b[4:]))
+	if n == 0 || len(b) < 6+16*n {
+		t.Fatalf("icon file of %d bytes with %d images", len(b), n)
+	}
+	for i := range n {
+		e := b[6+16*i:]
+		size, offset := binary.LittleEndian.Uint32(e[8:]), binary.LittleEndian.Uint32(e[12:])
+		if uint64(offset)+uint64(size) > uint64(len(b)) {
+			t.Fatalf("image %d at %d+%d is past the file's %d bytes", i, offset, size, len(b))
+		}
+		img, err := png.Decode(bytes.NewReader(b[offset : offset+size]))
+		if err != nil {
+			t.Fatalf("image %d: %v", i, err)
+		}
+		if w, h := img.Bounds().Dx(), img.Bounds().Dy(); w != int(e[0]) || h != int(e[1]) {
+			t.Errorf("image %d is %d×%d, its entry says %d×%d", i, w, h, e[0], e[1])
+		}
 	}
 }
