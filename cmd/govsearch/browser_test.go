@@ -440,3 +440,24 @@ func TestBrowserEmbedPage(t *testing.T) {
 		t.Errorf("widget is %d px wide at 360 px", w)
 	}
 }
+
+// A reader who searched on govsearch's own /embed page, then on a
+// newsroom's page, gets results on both: the browser may not reuse the
+// first page's answers (same-origin requests, sent without Origin) for the
+// newsroom's, which need its CORS headers.
+func TestBrowserWidgetAfterSameOriginVisit(t *testing.T) {
+	ctx := browser(t, 1000, 800)
+	hostURL, govsearch := newsroom(t, buildTestIndex(t))
+	in := shadow + `.querySelector("input")`
+	for _, page := range []string{govsearch + "/embed", hostURL} {
+		do(t, ctx, chromedp.Navigate(page))
+		waitFor(t, ctx, `!!customElements.get("govsearch-box") && !!`+shadow, "the widget")
+		do(t, ctx, chromedp.Evaluate[chromedp.Void](in+`.focus()`), typeText("弹性产能"))
+		waitFor(t, ctx, `!`+shadow+`.querySelector("[role=listbox]").hidden`, "suggestions on "+page)
+		do(t, ctx, key(kb.Escape), key("\r"))
+		waitFor(t, ctx, shadow+`.querySelectorAll("li.result").length > 0 || `+shadow+`.querySelector(".status").textContent.startsWith("搜索失败")`, "the search")
+		if status := eval[string](t, ctx, shadow+`.querySelector(".status").textContent`); strings.HasPrefix(status, "搜索失败") {
+			t.Errorf("%s: %s", page, status)
+		}
+	}
+}
