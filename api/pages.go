@@ -333,30 +333,11 @@ func (h *handlers) searchPage(w http.ResponseWriter, r *http.Request) {
 		}
 		return "/?" + out.Encode()
 	}
-	if in := res.Interpreted; in != nil {
-		for _, rd := range in.Readings {
-			pr := pageReading{Text: rd.Text, What: readingLabels[rd.Filter] + "：" + readingValue(rd),
-				AsTyped: link("q", quotePart(page.Q, rd.Text))}
-			pr.Label = rd.Text + " → " + pr.What
-			if params := strictParams(rd); params != nil {
-				pr.Only = link(append(params, "q", dropPart(page.Q, rd.Text))...)
-			}
-			page.Readings = append(page.Readings, pr)
-		}
+	if res.Interpreted != nil {
+		page.Readings = readingChips(res.Interpreted.Readings, page.Q, link)
 		page.Raw = link("raw", "1")
 	}
-	for _, f := range strictFilters {
-		var values, remove []string
-		for _, p := range f.params {
-			if s := in.Get(p); s != "" {
-				values = append(values, s)
-			}
-			remove = append(remove, p, "")
-		}
-		if len(values) > 0 {
-			page.Filters = append(page.Filters, pageLink{Label: f.label + "：" + strictValue(f.params[0], in), Href: link(remove...)})
-		}
-	}
+	page.Filters = strictInForce(in, link)
 	for _, f := range pageFilters {
 		current := in.Get(f.param)
 		if current != "" {
@@ -393,6 +374,39 @@ func (h *handlers) searchPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.renderPage(w, r, status, "search", page)
+}
+
+// readingChips are the search page's chips of the readings of q, each
+// with its 只看 and ✕ links made by link (name and value pairs).
+func readingChips(readings []index.Reading, q string, link func(changes ...string) string) []pageReading {
+	var chips []pageReading
+	for _, rd := range readings {
+		c := pageReading{Text: rd.Text, What: readingLabels[rd.Filter] + "：" + readingValue(rd), AsTyped: link("q", quotePart(q, rd.Text))}
+		c.Label = rd.Text + " → " + c.What
+		if params := strictParams(rd); params != nil {
+			c.Only = link(append(params, "q", dropPart(q, rd.Text))...)
+		}
+		chips = append(chips, c)
+	}
+	return chips
+}
+
+// strictInForce are the strict filters the page's parameters in apply,
+// each a link (made by link) that removes it.
+func strictInForce(in url.Values, link func(changes ...string) string) []pageLink {
+	var filters []pageLink
+	for _, f := range strictFilters {
+		var given bool
+		var remove []string
+		for _, p := range f.params {
+			given = given || in.Get(p) != ""
+			remove = append(remove, p, "")
+		}
+		if given {
+			filters = append(filters, pageLink{Label: f.label + "：" + strictValue(f.params[0], in), Href: link(remove...)})
+		}
+	}
+	return filters
 }
 
 // took is how the search page shows how long a search took: in whole
