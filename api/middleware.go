@@ -26,12 +26,18 @@ func cors(origins []string) func(http.Handler) http.Handler {
 	any := slices.Contains(origins, "*")
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			// Every answer varies by Origin, the ones to requests
+			// without one too: a browser or a CDN that cached a
+			// same-origin answer (no Access-Control-Allow-Origin) would
+			// hand it to a newsroom's page, whose fetch then fails.
+			if len(origins) > 0 {
+				w.Header().Add("Vary", "Origin")
+			}
 			origin := r.Header.Get("Origin")
 			if origin == "" {
 				next.ServeHTTP(w, r)
 				return
 			}
-			w.Header().Add("Vary", "Origin")
 			if !any && !slices.Contains(origins, origin) {
 				next.ServeHTTP(w, r)
 				return

@@ -74,6 +74,14 @@ func TestCORS(t *testing.T) {
 	if rec.Header().Get("Access-Control-Allow-Origin") != "https://news.example.com" || !strings.Contains(rec.Header().Get("Vary"), "Origin") {
 		t.Errorf("allowed origin: headers %v", rec.Header())
 	}
+	// A same-origin request sends no Origin; its answer must still vary
+	// by it, or a cache hands it to the newsroom's page, which then lacks
+	// Access-Control-Allow-Origin (TestBrowserWidgetAfterSameOriginVisit).
+	for _, target := range []string{"/v1/search?q=a", "/v1/suggest?q=a", "/widget.js"} {
+		if rec := do(t, h, "GET", target, nil); !strings.Contains(rec.Header().Get("Vary"), "Origin") {
+			t.Errorf("%s without Origin: Vary %q", target, rec.Header().Get("Vary"))
+		}
+	}
 	rec = do(t, h, "GET", "/v1/search?q=a", map[string]string{"Origin": "https://evil.example"})
 	if rec.Header().Get("Access-Control-Allow-Origin") != "" || rec.Code != 200 {
 		t.Errorf("other origin: %d, headers %v", rec.Code, rec.Header())
