@@ -11,6 +11,10 @@ import (
 //go:embed openapi.json
 var openAPI []byte
 
+// OpenAPI returns a copy of the contract, api/openapi.json, for the tests
+// of other packages to check the API's responses against.
+func OpenAPI() []byte { return append([]byte(nil), openAPI...) }
+
 func (h *handlers) openapi(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=300")

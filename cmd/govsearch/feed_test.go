@@ -194,7 +194,7 @@ func TestAtomFeed(t *testing.T) {
 		for i := 0; i+1 < len(header); i += 2 {
 			req.Header.Set(header[i], header[i+1])
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := checkedClient(t).Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -335,7 +335,7 @@ func TestCiteSection(t *testing.T) {
 	}
 	// The page: the section under its anchor and its old #sN, a hidden
 	// button (shown by the page's script) and the script itself.
-	resp, err := http.Get(base + "/d/" + doc)
+	resp, err := checkedClient(t).Get(base + "/d/" + doc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -346,7 +346,7 @@ func TestCiteSection(t *testing.T) {
 			t.Errorf("document page lacks %q", want)
 		}
 	}
-	resp, err = http.Get(base + "/page.js")
+	resp, err = checkedClient(t).Get(base + "/page.js")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -375,7 +375,7 @@ func TestInterpretationOverHTTP(t *testing.T) {
 	if code, bad := getJSON(t, base+"/v1/search?raw=yes&q="+q); code != 400 {
 		t.Errorf("raw=yes: %d %v", code, bad)
 	}
-	resp, err := http.Get(base + "/?q=" + q)
+	resp, err := checkedClient(t).Get(base + "/?q=" + q)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -96,6 +96,15 @@ func hostileSendFrom(from, addr, method, raw string, timeout time.Duration) host
 	return hostileResult{status: resp.StatusCode, header: resp.Header, body: body, took: time.Since(start), head: head, bodyErr: err}
 }
 
+// reportHostile fails t, without stopping it, if res, the answer to raw,
+// breaks the contract; no answer, or one broken off, is not checked.
+func reportHostile(t testing.TB, raw string, res hostileResult) {
+	t.Helper()
+	if res.err == nil && res.bodyErr == nil {
+		reportRaw(t, raw, res.status, res.header, res.body)
+	}
+}
+
 // hostileReq is a request with a Host and Connection: close, the given
 // header lines, and body.
 func hostileReq(method, target, body string, headers ...string) string {
@@ -534,8 +543,9 @@ func hostileCases() []hostileCase {
 // request gets the status it should (a 4xx, or a 2xx where it is valid
 // after all), never a 5xx (but net/http's own 505 and 501), a panic or a
 // dropped connection; JSON routes answer errors as JSON naming the
-// parameter; no body holds internal error text or a server path; and
-// metrics stay labelled by route. Latencies are reported.
+// parameter; every answer a handler writes matches api/openapi.json; no
+// body holds internal error text or a server path; and metrics stay
+// labelled by route. Latencies are reported.
 func TestHostileRequests(t *testing.T) {
 	dir := buildTestIndex(t)
 	logs := &lockedBuffer{}
@@ -557,10 +567,12 @@ func TestHostileRequests(t *testing.T) {
 
 	// The first request for related documents loads jieba's keyword
 	// tables (index loads them lazily, to start faster): timed apart.
-	warm := hostileSend(addr, "GET", hostileReq("GET", "/v1/documents/reply-miit-2020-2524/related", ""), 30*time.Second)
+	warmReq := hostileReq("GET", "/v1/documents/reply-miit-2020-2524/related", "")
+	warm := hostileSend(addr, "GET", warmReq, 30*time.Second)
 	if warm.err != nil || warm.status != 200 {
 		t.Fatalf("related: %d %v", warm.status, warm.err)
 	}
+	reportHostile(t, warmReq, warm)
 	t.Logf("first related request (loads the keyword tables): %v", warm.took)
 
 	byRoute := map[string][]time.Duration{}
@@ -586,6 +598,14 @@ func TestHostileRequests(t *testing.T) {
 			t.Errorf("%s: %s", name, msg)
 			failures++
 		}
+		// What net/http answers itself, before any handler (its plain-text
+		// 400, 417, 431, 501 and 505), no route of the contract writes.
+		if !c.netHTTP {
+			if err := checkRaw(t, c.raw, res.status, res.header, res.body); err != nil {
+				t.Errorf("%s: response breaks api/openapi.json: %v", name, err)
+				failures++
+			}
+		}
 		if failures > 40 {
 			t.Fatal("too many failures")
 		}
@@ -609,10 +629,12 @@ func TestHostileRequests(t *testing.T) {
 	}
 	// Metrics are labelled by route pattern and method name, never by
 	// what a client sent.
-	res := hostileSend(addr, "GET", hostileReq("GET", "/metrics", ""), 10*time.Second)
+	metricsReq := hostileReq("GET", "/metrics", "")
+	res := hostileSend(addr, "GET", metricsReq, 10*time.Second)
 	if res.err != nil || res.status != 200 {
 		t.Fatalf("metrics: %d %v", res.status, res.err)
 	}
+	reportHostile(t, metricsReq, res)
 	// A path under /v1 that no route has is counted under chi's pattern of
 	// the /v1 subrouter: still one series, not one per path.
 	known := map[string]bool{"unmatched": true, "/v1": true, "/v1/*": true}
@@ -637,7 +659,9 @@ func routesOf(t *testing.T, srv *server) map[string]bool {
 	routes := map[string]bool{}
 	// Read from the OpenAPI document, which a test in api keeps equal to
 	// the router.
-	res := hostileSend(srv.Addr(), "GET", hostileReq("GET", "/openapi.json", ""), 10*time.Second)
+	raw := hostileReq("GET", "/openapi.json", "")
+	res := hostileSend(srv.Addr(), "GET", raw, 10*time.Second)
+	reportHostile(t, raw, res)
 	var doc struct {
 		Paths map[string]any `json:"paths"`
 	}
@@ -876,8 +900,14 @@ func TestHostileSlowClients(t *testing.T) {
 			if resp, err := http.ReadResponse(bufio.NewReader(strings.NewReader(got)), nil); err == nil {
 				status = resp.StatusCode
 				plain := strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") && tc.name == "request line trickled"
-				if b, _ := io.ReadAll(resp.Body); status >= 400 && !plain && !strings.Contains(string(b), `"error"`) {
+				b, _ := io.ReadAll(resp.Body)
+				if status >= 400 && !plain && !strings.Contains(string(b), `"error"`) {
 					t.Errorf("the answer is not the API's JSON error: %.200q", b)
+				}
+				// net/http's own plain-text 400, before any handler, is no
+				// route's; the rest is checked as the request was meant.
+				if !plain {
+					reportRaw(t, tc.sent+tc.trickled, status, resp.Header, b)
 				}
 				for _, f := range append(slices.Clone(hostileForbidden), "127.0.0.1") {
 					if strings.Contains(got, f) {
@@ -900,10 +930,12 @@ func TestHostileSlowClients(t *testing.T) {
 			idle = append(idle, dial())
 		}
 		// A request behind the flood is answered once the cap frees.
-		res := hostileSend(addr, "GET", hostileReq("GET", "/v1/stats", ""), deadline)
+		raw := hostileReq("GET", "/v1/stats", "")
+		res := hostileSend(addr, "GET", raw, deadline)
 		if res.err != nil || res.status != 200 {
 			t.Errorf("a request behind 300 idle connections: %d %v", res.status, res.err)
 		}
+		reportHostile(t, raw, res)
 		t.Logf("a request behind 300 idle connections answered after %v", res.took)
 		var last time.Duration
 		for _, c := range idle {
@@ -957,6 +989,7 @@ func TestHostileSlowClients(t *testing.T) {
 			if res.err != nil || res.status != tc.want || !strings.Contains(string(res.body), `"error"`) {
 				t.Errorf("%.60q: %d %v %.200q, want %d", tc.raw, res.status, res.err, res.body, tc.want)
 			}
+			reportHostile(t, tc.raw, res)
 		}
 		prober.check(t)
 		// Streamed without a length: cut off at the limit. The server
@@ -979,7 +1012,8 @@ func TestHostileSlowClients(t *testing.T) {
 				t.Fatal(err)
 			}
 			start = time.Now()
-			io.WriteString(c, hostileReq("PUT", "/v1/documents/big", "", "Authorization: Bearer "+token, "Transfer-Encoding: chunked"))
+			head := hostileReq("PUT", "/v1/documents/big", "", "Authorization: Bearer "+token, "Transfer-Encoding: chunked")
+			io.WriteString(c, head)
 			go func() {
 				chunk := fmt.Sprintf("%x\r\n%s\r\n", 64<<10, strings.Repeat("字", 64<<10/3)+"a")
 				for range 17 << 20 / (64 << 10) {
@@ -1003,6 +1037,7 @@ func TestHostileSlowClients(t *testing.T) {
 			if resp.StatusCode != 413 || !strings.Contains(string(b), "body_too_large") {
 				t.Errorf("streamed 17 MB document: %d %.200q", resp.StatusCode, b)
 			}
+			reportRaw(t, head, resp.StatusCode, resp.Header, b)
 			break
 		}
 		t.Logf("a streamed 17 MB document refused after %v", time.Since(start))
@@ -1032,10 +1067,12 @@ func TestHostileSlowClients(t *testing.T) {
 			io.ReadAll(io.LimitReader(resp.Body, 1<<10))
 			held = append(held, c)
 		}
-		res := hostileSend(addr, "GET", hostileReq("GET", "/v1/stats", ""), deadline)
+		raw := hostileReq("GET", "/v1/stats", "")
+		res := hostileSend(addr, "GET", raw, deadline)
 		if res.err != nil || res.status != 200 {
 			t.Fatalf("a client past %d idle keep-alive connections: %d %v", small, res.status, res.err)
 		}
+		reportHostile(t, raw, res)
 		t.Logf("a client past %d idle keep-alive connections answered after %v (idle timeout 1m)", small, res.took)
 		closed := 0
 		for _, c := range held {
@@ -1078,10 +1115,12 @@ func TestHostileAdminTokens(t *testing.T) {
 		if auth != "" {
 			headers = append(headers, "Authorization: "+auth)
 		}
-		res := hostileSendFrom(from, addr, method, hostileReq(method, target, "", headers...), 10*time.Second)
+		raw := hostileReq(method, target, "", headers...)
+		res := hostileSendFrom(from, addr, method, raw, 10*time.Second)
 		if res.err != nil || res.bodyErr != nil {
 			t.Fatalf("%s %s from %s: %v %v", method, target, from, res.err, res.bodyErr)
 		}
+		reportHostile(t, raw, res)
 		var e struct{ Error struct{ Code string } }
 		if res.status >= 400 && (json.Unmarshal(res.body, &e) != nil || e.Error.Code == "") {
 			t.Errorf("%s %s: %d with a body that is not the API's JSON error: %.200q", method, target, res.status, res.body)
@@ -1135,6 +1174,7 @@ func TestHostileAdminTokens(t *testing.T) {
 		if res.err != nil || res.status/100 != want/100 {
 			t.Errorf("PUT %s: %d %v %.300q, want %d", name, res.status, res.err, res.body, want)
 		}
+		reportHostile(t, raw, res)
 		for _, f := range append(slices.Clone(hostileForbidden), dir) {
 			if strings.Contains(string(res.body), f) {
 				t.Errorf("PUT %s: the body holds %q: %.300q", name, f, res.body)
@@ -1300,10 +1340,12 @@ func TestHostileDocumentText(t *testing.T) {
 	addr := srv.Addr()
 	fetch := func(target string, want int) hostileResult {
 		t.Helper()
-		res := hostileSend(addr, "GET", hostileReq("GET", target, ""), 10*time.Second)
+		raw := hostileReq("GET", target, "")
+		res := hostileSend(addr, "GET", raw, 10*time.Second)
 		if res.err != nil || res.bodyErr != nil || res.status != want {
 			t.Fatalf("GET %s: %d %v %v %.300q, want %d", target, res.status, res.err, res.bodyErr, res.body, want)
 		}
+		reportHostile(t, raw, res)
 		for _, f := range append(slices.Clone(hostileForbidden), dir, src) {
 			if strings.Contains(string(res.body), f) {
 				t.Errorf("GET %s: the body holds %q", target, f)
@@ -1436,10 +1478,12 @@ func TestHostileDocumentText(t *testing.T) {
 		t.Errorf("the search page does not link the document's https source, escaped:\n%s", evil)
 	}
 	// The embed page takes the Host a client sends; it stays text.
-	res := hostileSend(addr, "GET", "GET /embed HTTP/1.1\r\nHost: x.example'a\r\nConnection: close\r\n\r\n", 10*time.Second)
+	quoted := "GET /embed HTTP/1.1\r\nHost: x.example'a\r\nConnection: close\r\n\r\n"
+	res := hostileSend(addr, "GET", quoted, 10*time.Second)
 	if res.err != nil || res.status != 200 {
 		t.Fatalf("embed with a quote in Host: %d %v", res.status, res.err)
 	}
+	reportHostile(t, quoted, res)
 	checkPage(t, "/embed with a quote in Host", string(res.body))
 
 	// The widget puts only the server's escaped, marked fields into

@@ -16,6 +16,8 @@ import (
 	"github.com/govsearch/govsearch/api"
 )
 
+// get fetches u, with the given header fields (name, value, ...), from the
+// real listener, and checks the response against the contract.
 func get(t *testing.T, u string, header ...string) (*http.Response, string) {
 	t.Helper()
 	req, err := http.NewRequest("GET", u, nil)
@@ -25,7 +27,7 @@ func get(t *testing.T, u string, header ...string) (*http.Response, string) {
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	resp, err := http.DefaultTransport.RoundTrip(req)
+	resp, err := contract(t).Transport(t, nil).RoundTrip(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +115,7 @@ func TestPagesOverHTTP(t *testing.T) {
 	if resp, _ := get(t, base+"/widget.js?v="+version); !strings.Contains(resp.Header.Get("Cache-Control"), "immutable") {
 		t.Errorf("widget.js?v=%s: Cache-Control %q", version, resp.Header.Get("Cache-Control"))
 	}
-	head, err := http.Head(base + "/widget.js")
+	head, err := checkedClient(t).Head(base + "/widget.js")
 	if err != nil || head.StatusCode != 200 {
 		t.Errorf("HEAD /widget.js: %v %v", head, err)
 	}

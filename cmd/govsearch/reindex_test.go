@@ -88,13 +88,16 @@ func TestReindexSwapsUnderLoad(t *testing.T) {
 		}
 	}()
 
+	// Every answer is checked against the contract, through one transport
+	// the clients share.
+	checked := contract(t).Transport(t, nil)
 	var requests, failures atomic.Int64
 	var firstFailure atomic.Value
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
-			client := &http.Client{Timeout: 10 * time.Second}
+			client := &http.Client{Timeout: 10 * time.Second, Transport: checked}
 			for {
 				select {
 				case <-stop:
@@ -115,7 +118,7 @@ func TestReindexSwapsUnderLoad(t *testing.T) {
 	}
 	waitFor := func(q string, want int) {
 		t.Helper()
-		client := &http.Client{Timeout: 10 * time.Second}
+		client := &http.Client{Timeout: 10 * time.Second, Transport: checked}
 		n := -1
 		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 			if n, _ = total(client, base, q); n == want {
@@ -211,7 +214,7 @@ func TestIndexStatusAndVersions(t *testing.T) {
 		t.Errorf("stats show a server path: %v", st)
 	}
 	// The recorded synonyms expand queries.
-	if n, err := total(http.DefaultClient, base, "flexcap"); err != nil || n == 0 {
+	if n, err := total(checkedClient(t), base, "flexcap"); err != nil || n == 0 {
 		t.Errorf("recorded synonym flexcap: %d %v", n, err)
 	}
 }
