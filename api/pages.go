@@ -7,6 +7,7 @@ import (
 	"embed"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -177,6 +178,15 @@ type pageHit struct {
 	TitleHTML, HeadingHTML, Snippet string
 	Date, Publisher, Source         string
 	MoreSections                    int
+	// Matched are the sections that hold the words the hit's section
+	// lacks, for a document matched across its sections.
+	Matched []pageMatch
+}
+
+// pageMatch is a link to a section of a hit's document and the parts of
+// the query it holds.
+type pageMatch struct {
+	Href, Label, Parts string
 }
 
 type pageFacet struct {
@@ -303,6 +313,13 @@ func (h *handlers) searchPage(w http.ResponseWriter, r *http.Request) {
 			Href: doc + "?q=" + url.QueryEscape(page.Q) + "#" + hit.Anchor, DocHref: doc,
 			TitleHTML: hit.TitleHTML, HeadingHTML: hit.HeadingHTML, Snippet: hit.Snippet,
 			Publisher: hit.Publisher, MoreSections: hit.MoreSections,
+		}
+		for _, m := range hit.MatchedSections {
+			label := m.Heading
+			if label == "" {
+				label = fmt.Sprintf("第 %d 节", m.Section+1)
+			}
+			ph.Matched = append(ph.Matched, pageMatch{Href: doc + "?q=" + url.QueryEscape(page.Q) + "#" + m.Anchor, Label: label, Parts: strings.Join(m.Parts, "、")})
 		}
 		if strings.HasPrefix(hit.Source, "http://") || strings.HasPrefix(hit.Source, "https://") {
 			ph.Source = hit.Source

@@ -11,7 +11,8 @@
 // --govsearch-bg, --govsearch-muted, --govsearch-mark, --govsearch-border,
 // --govsearch-radius and --govsearch-font, or style its parts: box, form,
 // input, button, listbox, option, chips, chip, status, results, result,
-// title, meta, heading, snippet, more, feed.
+// title, meta, heading, snippet, matched (the sections that hold the words
+// a result's own section lacks), more, feed.
 //
 // Only the server's escaped, marked fields (title_html, heading_html,
 // snippet) are inserted as HTML; all other text is set as text.
@@ -51,6 +52,7 @@ li.result { padding: .75rem 0; border-top: 1px solid var(--govsearch-border, #e2
 .title { font-size: 1.05em; font-weight: 600; color: var(--govsearch-link, var(--govsearch-accent, #b0171f)); text-decoration: none; }
 .title:hover { text-decoration: underline; }
 .meta, .heading { color: var(--govsearch-muted, #666); font-size: .85em; margin-top: .2rem; }
+.matched a { color: var(--govsearch-link, var(--govsearch-accent, #b0171f)); }
 .snippet { margin: .3rem 0 0; line-height: 1.6; overflow-wrap: anywhere; }
 mark { background: var(--govsearch-mark, #ffe58a); color: inherit; padding: 0 .1em; }
 .more { margin-top: .75rem; width: 100%; padding: .5rem; background: transparent; color: inherit;
@@ -253,6 +255,16 @@ mark { background: var(--govsearch-mark, #ffe58a); color: inherit; padding: 0 .1
       const p = el("p", { part: "snippet", class: "snippet" });
       p.innerHTML = h.snippet; // escaped by the server, matches in <mark>
       li.append(p);
+      // A document matched across its sections: where the other words are.
+      if ((h.matched_sections || []).length) {
+        const m = el("div", { part: "matched", class: "meta matched" }, "其余的词在：");
+        h.matched_sections.forEach((s, i) => {
+          if (i) m.append("；");
+          const doc = `${this.endpoint}/d/${h.doc_id.split("/").map(encodeURIComponent).join("/")}?q=${encodeURIComponent(q)}#${s.anchor}`;
+          m.append(el("a", { href: doc, target: "_blank", rel: "noopener" }, s.heading || `第 ${s.section + 1} 节`), `（${s.parts.join("、")}）`);
+        });
+        li.append(m);
+      }
       return li;
     }
 

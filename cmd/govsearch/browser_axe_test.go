@@ -129,6 +129,7 @@ func TestBrowserAccessibility(t *testing.T) {
 			"/?q=5G&issuer=" + url.QueryEscape("工业和信息化部") + "&year=2020",
 			"/?q=" + url.QueryEscape("国务院"),
 			"/?q=" + url.QueryEscape("没有这个词的文件"),
+			"/?q=" + url.QueryEscape("弹性产能 卡脖子"), // a document matched across its sections
 			"/d/reply-miit-2020-2524?q=" + url.QueryEscape("弹性产能"),
 			"/embed",
 		} {

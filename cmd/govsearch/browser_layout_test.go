@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -182,6 +184,20 @@ func TestBrowserLayoutWidget(t *testing.T) {
 		checkLayout(t, ctx, results, layoutBox{name: "part of the first result", selector: "govsearch-box >>> li.result:first-child > *"})
 		if width == 375 {
 			screenshotViewport(t, ctx, "widget-phone.png")
+		}
+
+		// A document matched across its sections says where the other
+		// words are, as a link to that section, inside its result.
+		do(t, ctx, chromedp.Evaluate[chromedp.Void](in+`.focus(); `+in+`.select()`), typeText("弹性产能 卡脖子"), key("\r"))
+		waitFor(t, ctx, `!!`+shadow+`.querySelector("li.result [part=matched] a")`, "a result matched across sections")
+		link := eval[string](t, ctx, shadow+`.querySelector("li.result [part=matched] a").href`)
+		text := eval[string](t, ctx, shadow+`.querySelector("li.result [part=matched]").textContent`)
+		if !strings.Contains(link, "/d/reply-miit-2020-2524?q=") || !regexp.MustCompile(`#s-[0-9a-f]{8}$`).MatchString(link) || !strings.Contains(text, "（卡脖子）") {
+			t.Errorf("%s: matched section link %q, text %q", where("matched across sections"), link, text)
+		}
+		checkLayout(t, ctx, where("matched across sections"), layoutBox{name: "part of the first result", selector: "govsearch-box >>> li.result:first-child > *"})
+		if width == 1280 {
+			screenshot(t, ctx, "widget-matched.png")
 		}
 	}
 }

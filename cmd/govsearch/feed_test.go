@@ -358,8 +358,9 @@ func TestCiteSection(t *testing.T) {
 }
 
 // Interpretation over HTTP: the API says how it read q and raw=1 turns it
-// off; the search page shows each reading as a chip that searches the
-// part as typed, and offers the search's feed.
+// off; the search page shows each reading as a chip that applies it as a
+// filter (只看) or searches the part as typed (✕), and offers the
+// search's feed.
 func TestInterpretationOverHTTP(t *testing.T) {
 	dir := buildTestIndex(t)
 	_, base := serveIndex(t, dir, api.Options{})
@@ -383,8 +384,12 @@ func TestInterpretationOverHTTP(t *testing.T) {
 	resp.Body.Close()
 	for _, want := range []string{
 		`<link rel="alternate" type="application/atom+xml" title="订阅这个搜索" href="/v1/search.atom?q=2020%E5%B9%B4&#43;%E5%B7%A5%E4%BF%A1%E9%83%A8&#43;5G">`,
-		`2020年 → 日期：2020-01-01 至 2020-12-31 ✕`, `工信部 → 发文机关：工业和信息化部 ✕`,
-		`href="/?q=%E2%80%9C2020%E5%B9%B4%E2%80%9D&#43;%E5%B7%A5%E4%BF%A1%E9%83%A8&#43;5G"`,
+		// Each reading: 只看 applies it as a filter without the part, ✕
+		// searches the part as typed (quoted).
+		`2020年 → 日期：2020-01-01 至 2020-12-31<span class="ways">`, `工信部 → 发文机关：工业和信息化部<span class="ways">`,
+		`href="/?q=%E5%B7%A5%E4%BF%A1%E9%83%A8&#43;5G&amp;since=2020-01-01&amp;until=2020-12-31" title="只看日期：2020-01-01 至 2020-12-31的文件">只看</a>`,
+		`href="/?issuer=%E5%B7%A5%E4%B8%9A%E5%92%8C%E4%BF%A1%E6%81%AF%E5%8C%96%E9%83%A8&amp;q=2020%E5%B9%B4&#43;5G" title="只看发文机关：工业和信息化部的文件">只看</a>`,
+		`href="/?q=%E2%80%9C2020%E5%B9%B4%E2%80%9D&#43;%E5%B7%A5%E4%BF%A1%E9%83%A8&#43;5G" aria-label="按原文搜索“2020年”"`,
 		`href="/?q=2020%E5%B9%B4&#43;%E5%B7%A5%E4%BF%A1%E9%83%A8&#43;5G&amp;raw=1">全部按原文搜索`,
 	} {
 		if !strings.Contains(string(page), want) {

@@ -50,6 +50,9 @@ func TestPagesOverHTTP(t *testing.T) {
 	}{
 		{"/", 200, []string{`<form class="search" action="/"`, `href="/embed"`}},
 		{"/?q=" + url.QueryEscape("弹性产能"), 200, []string{"<mark>弹性产能</mark>", `href="/d/reply-miit-2020-2524?q=`, "#s-", `href="/?q=`}},
+		// A document whose words are in different sections, with a link
+		// to the section holding the word its best one lacks.
+		{"/?q=" + url.QueryEscape("弹性产能 卡脖子"), 200, []string{`<div class="meta matched">其余的词在：<a href="/d/reply-miit-2020-2524?q=`, `#s-4114a203">三、关于从“世界工厂”向“中国工艺”的转变</a>（卡脖子）`}},
 		{"/?q=" + url.QueryEscape("国务院") + "&page=2", 200, []string{`rel="prev"`, `aria-current="page">2<`}},
 		{"/?q=" + url.QueryEscape("国务院") + "&year=1996", 200, []string{"年份：1996", "1996-"}},
 		{"/?q=x&page=0", 400, []string{"page:", "role=\"alert\""}},
