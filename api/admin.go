@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/govsearch/govsearch/index"
 )
 
@@ -28,18 +30,15 @@ var _ DocumentWriter = (*index.Index)(nil)
 const maxDocumentBytes = 16 << 20
 
 // adminAuth lets through requests bearing the admin token: 401 without
-// one, 403 with a wrong one. Tokens are compared in constant time, and a
-// client's failed attempts are rate limited (429) against guessing.
-func (h *handlers) adminAuth(token string) func(http.Handler) http.Handler {
+// one, 403 with a wrong one. Tokens are compared in constant time. The
+// right token is never refused, whatever wrong ones came before from the
+// same address (a proxy's, a newsroom's NAT) or from others; wrong ones
+// are slowed instead (see tokenGuard).
+func (h *handlers) adminAuth(token string, wait time.Duration) func(http.Handler) http.Handler {
 	want := sha256.Sum256([]byte(token))
-	failures := newRateLimiter(0.1, 5) // 5 wrong tokens, then one every 10 s
+	guard := newTokenGuard(wait)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			client := clientIP(r)
-			if wait := failures.wait(client, time.Now()); wait > 0 {
-				writeTooMany(w, wait, "too many wrong tokens")
-				return
-			}
 			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 			if !ok || got == "" {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="govsearch admin"`)
@@ -47,15 +46,63 @@ func (h *handlers) adminAuth(token string) func(http.Handler) http.Handler {
 				return
 			}
 			sum := sha256.Sum256([]byte(got))
-			if subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
-				failures.allow(client, time.Now())
-				h.log.Warn("wrong admin token", "request_id", requestID(r), "client", client, "path", r.URL.Path)
-				writeJSON(w, http.StatusForbidden, errorBody("forbidden", "the admin token is wrong"))
+			if subtle.ConstantTimeCompare(sum[:], want[:]) == 1 {
+				next.ServeHTTP(w, r)
 				return
 			}
-			next.ServeHTTP(w, r)
+			client := clientIP(r)
+			h.log.Warn("wrong admin token", "request_id", requestID(r), "client", client, "path", r.URL.Path)
+			if retry := guard.wrong(r.Context(), client); retry > 0 {
+				writeTooMany(w, retry, "too many wrong admin tokens")
+				return
+			}
+			writeJSON(w, http.StatusForbidden, errorBody("forbidden", "the admin token is wrong"))
 		})
 	}
+}
+
+// tokenGuard slows the guessing of the admin token. Each client may send
+// a few wrong tokens, and all clients together a few dozen; past either
+// allowance a wrong token is answered 429 only after a wait, so that a
+// guesser gets few answers a second however many addresses it uses (the
+// connection limit bounds how many wait at once). It never looks at the
+// right token, which is let through before.
+type tokenGuard struct {
+	perClient *rateLimiter
+	total     *rate.Limiter
+	wait      time.Duration
+}
+
+func newTokenGuard(wait time.Duration) *tokenGuard {
+	if wait <= 0 {
+		wait = 2 * time.Second
+	}
+	return &tokenGuard{perClient: newRateLimiter(0.1, 5), total: rate.NewLimiter(1, 50), wait: wait}
+}
+
+// wrong counts a wrong token from client and says, when it is past an
+// allowance, how long the client should wait before the next try; such an
+// answer is held for the guard's wait first.
+func (g *tokenGuard) wrong(ctx context.Context, client string) time.Duration {
+	now := time.Now()
+	ok, retry := g.perClient.allow(client, now)
+	if ok {
+		r := g.total.ReserveN(now, 1)
+		if d := r.DelayFrom(now); d > 0 {
+			r.CancelAt(now)
+			retry = d
+		}
+	}
+	if retry <= 0 {
+		return 0
+	}
+	t := time.NewTimer(g.wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return retry
 }
 
 // putResponse is the body of PUT /v1/documents/{doc_id}.

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/govsearch/govsearch/index"
 )
@@ -86,8 +88,11 @@ func TestAdminRoutes(t *testing.T) {
 	}
 }
 
+// Wrong admin tokens are slowed, per client and from everyone together;
+// the right token is never refused for them, not even from the address
+// that sent them (a newsroom's proxy or NAT is one address for many).
 func TestAdminTokenGuessingIsLimited(t *testing.T) {
-	h := NewHandler(&fakeWriter{}, Options{AdminToken: "s3cret"})
+	h := NewHandler(&fakeWriter{}, Options{AdminToken: "s3cret", WrongTokenWait: 20 * time.Millisecond})
 	var codes []int
 	for range 7 {
 		codes = append(codes, send(t, h, "DELETE", "/v1/documents/a%2Fb", "guess", "").Code)
@@ -95,9 +100,47 @@ func TestAdminTokenGuessingIsLimited(t *testing.T) {
 	if fmt.Sprint(codes) != "[403 403 403 403 403 429 429]" {
 		t.Errorf("wrong tokens answered %v", codes)
 	}
-	// Even the right token waits once locked out: guessing cannot go on.
-	if rec := send(t, h, "DELETE", "/v1/documents/a%2Fb", "s3cret", ""); rec.Code != 429 || rec.Header().Get("Retry-After") == "" {
-		t.Errorf("right token while locked out: %d", rec.Code)
+	rec := send(t, h, "DELETE", "/v1/documents/a%2Fb", "guess", "")
+	if secs, err := strconv.Atoi(rec.Header().Get("Retry-After")); rec.Code != 429 || err != nil || secs < 1 || secs > 10 {
+		t.Errorf("a wrong token past the allowance: %d, Retry-After %q", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	for i := range 29 {
+		if rec := send(t, h, "DELETE", "/v1/documents/a%2Fb", "s3cret", ""); rec.Code != http.StatusOK {
+			t.Fatalf("the right token from the same address, try %d: %d %s", i+1, rec.Code, rec.Body)
+		}
+	}
+	// A wrong token past the allowance is answered only after the wait.
+	start := time.Now()
+	send(t, h, "DELETE", "/v1/documents/a%2Fb", "guess", "")
+	if d := time.Since(start); d < 20*time.Millisecond {
+		t.Errorf("a wrong token past the allowance was answered after %s, before the 20 ms wait", d)
+	}
+}
+
+// 180 addresses guessing five times each: once the wrong tokens of all
+// of them pass the common allowance they get 429, and the right token
+// still gets through, from any of them.
+func TestAdminTokenGuessingFromManyAddresses(t *testing.T) {
+	h := NewHandler(&fakeWriter{}, Options{AdminToken: "s3cret", WrongTokenWait: time.Millisecond})
+	from := func(addr, token string) int {
+		req := httptest.NewRequest("DELETE", "/v1/documents/a%2Fb", nil)
+		req.RemoteAddr = addr + ":40000"
+		req.Header.Set("Authorization", "Bearer "+token)
+		return serve(t, h, req).Code
+	}
+	counts := map[int]int{}
+	for i := range 180 {
+		for range 5 {
+			counts[from(fmt.Sprintf("10.9.%d.%d", i/250, i%250+1), "guess")]++
+		}
+	}
+	if counts[429] < 800 || counts[403] > 100 || counts[403]+counts[429] != 900 {
+		t.Errorf("900 wrong tokens from 180 addresses answered %v: the common allowance is 50", counts)
+	}
+	for _, addr := range []string{"10.9.0.1", "10.9.0.179", "192.0.2.1"} {
+		if code := from(addr, "s3cret"); code != http.StatusOK {
+			t.Errorf("the right token from %s during the guessing: %d", addr, code)
+		}
 	}
 }
 

@@ -48,6 +48,10 @@ type Options struct {
 	// enables PUT and DELETE /v1/documents/{doc_id} for requests bearing
 	// it. Without it those routes do not exist (404).
 	AdminToken string
+	// WrongTokenWait is how long a wrong admin token past its allowance
+	// (five a client, then one every 10 s; fifty from everyone together,
+	// then one a second) waits for its 429; 0 means 2 seconds.
+	WrongTokenWait time.Duration
 	// PublicURL is where readers reach the service (https://search.example.com),
 	// for the absolute links of feeds and citations; without it they are
 	// made of the Host a request was sent to.
@@ -131,7 +135,7 @@ func NewHandler(s Searcher, opts Options) http.Handler {
 		r.Get("/documents/{doc_id}/sections/{n}/cite", h.cite)
 		r.Get("/stats", h.stats)
 		if admin {
-			auth := h.adminAuth(opts.AdminToken)
+			auth := h.adminAuth(opts.AdminToken, opts.WrongTokenWait)
 			r.With(auth).Put("/documents/{doc_id}", h.putDocument(dw))
 			r.With(auth).Delete("/documents/{doc_id}", h.deleteDocument(dw))
 			if rb, ok := s.(Rebuilder); ok {
