@@ -53,9 +53,15 @@ type Options struct {
 	// then one a second) waits for its 429; 0 means 2 seconds.
 	WrongTokenWait time.Duration
 	// PublicURL is where readers reach the service (https://search.example.com),
-	// for the absolute links of feeds and citations; without it they are
-	// made of the Host a request was sent to.
+	// for the absolute links of feeds, citations and the embed page's
+	// snippet.
 	PublicURL string
+	// PublicHosts, without a PublicURL, are the hosts (search.example.com,
+	// or with a port) whose name a request's Host may give those links;
+	// loopback names (localhost, 127.0.0.1, [::1]) always may. For any
+	// other Host the links are relative: a request must not write its own
+	// host into answers that caches keep for everyone.
+	PublicHosts []string
 	// Build is how POST /v1/admin/reindex rebuilds (its Source and
 	// UserDict), when the Searcher is also a Rebuilder; without a Source
 	// the route answers 409.
@@ -71,7 +77,10 @@ func NewHandler(s Searcher, opts Options) http.Handler {
 	if opts.SearchTimeout <= 0 {
 		opts.SearchTimeout = 10 * time.Second
 	}
-	h := &handlers{s: s, log: opts.Logger, timeout: opts.SearchTimeout, publicURL: strings.TrimRight(opts.PublicURL, "/")}
+	h := &handlers{s: s, log: opts.Logger, timeout: opts.SearchTimeout, publicURL: strings.TrimRight(opts.PublicURL, "/"), publicHosts: map[string]bool{}}
+	for _, host := range opts.PublicHosts {
+		h.publicHosts[strings.ToLower(strings.TrimSpace(host))] = true
+	}
 	h.metrics = newMetrics(func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
@@ -169,8 +178,10 @@ type handlers struct {
 	log     *slog.Logger
 	timeout time.Duration
 	metrics *metrics
-	// publicURL is Options.PublicURL without a trailing slash.
-	publicURL string
+	// publicURL is Options.PublicURL without a trailing slash;
+	// publicHosts are Options.PublicHosts, lower case.
+	publicURL   string
+	publicHosts map[string]bool
 }
 
 func (h *handlers) healthz(w http.ResponseWriter, r *http.Request) {

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -34,15 +36,31 @@ func (h *handlers) cite(w http.ResponseWriter, r *http.Request) {
 	writeCacheable(w, r, c, c)
 }
 
-// origin is the scheme and host the service's links are made of: the
-// configured public URL, else what the request was addressed to.
+// origin is the scheme and host the service's absolute links are made
+// of: the configured public URL, else the request's Host when it is one
+// of the public hosts or a loopback name, else "" (links stay relative).
 func (h *handlers) origin(r *http.Request) string {
 	if h.publicURL != "" {
 		return h.publicURL
+	}
+	host := strings.ToLower(r.Host)
+	name := host
+	if n, _, err := net.SplitHostPort(host); err == nil {
+		name = n
+	}
+	name = strings.Trim(name, "[]")
+	if !h.publicHosts[host] && !h.publicHosts[name] && name != "localhost" && !isLoopback(name) {
+		return ""
 	}
 	scheme := "http"
 	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host
+}
+
+// isLoopback says whether name is a loopback address (127.0.0.0/8, ::1).
+func isLoopback(name string) bool {
+	ip := net.ParseIP(name)
+	return ip != nil && ip.IsLoopback()
 }

@@ -144,8 +144,15 @@ func newFeed(res *index.SearchResult, v url.Values, origin string, builtAt time.
 	if builtAt.IsZero() {
 		builtAt = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
+	// Ids must be absolute IRIs; without a public origin the links are
+	// relative (to the feed's own URL) and the ids name the same paths
+	// under govsearch's own URN.
+	idBase := origin
+	if idBase == "" {
+		idBase = "urn:govsearch:"
+	}
 	feed := atomFeed{
-		ID:        origin + "/v1/search.atom?" + canonical,
+		ID:        idBase + "/v1/search.atom?" + canonical,
 		Title:     title,
 		Subtitle:  fmt.Sprintf("%d documents match; newest first", res.Total),
 		Author:    atomPerson{Name: "govsearch"},
@@ -175,7 +182,7 @@ func newFeed(res *index.SearchResult, v url.Values, origin string, builtAt time.
 		}
 		summary += "<p>" + hit.Snippet + "</p>"
 		e := atomEntry{
-			ID:      origin + docPath(hit.DocID),
+			ID:      idBase + docPath(hit.DocID),
 			Title:   hit.Title,
 			Updated: date.Format(time.RFC3339),
 			Links:   []atomLink{{Rel: "alternate", Type: "text/html", Href: link}},

@@ -616,6 +616,9 @@ func (h *handlers) documentPage(w http.ResponseWriter, r *http.Request) {
 // embedPage is what /embed shows.
 type embedPage struct {
 	Origin, Widget, Snippet string
+	// NoOrigin says the service's address is not configured (serve
+	// -public-url), so the snippet shows a placeholder.
+	NoOrigin bool
 }
 
 // embedPageHandler serves /embed: how to put the widget on a page, with a
@@ -623,7 +626,13 @@ type embedPage struct {
 func (h *handlers) embedPage(w http.ResponseWriter, r *http.Request) {
 	origin := h.origin(r)
 	page := &embedPage{Origin: origin, Widget: "/widget.js?v=" + widgetVersion}
-	page.Snippet = `<script src="` + origin + `/widget.js?v=` + widgetVersion + `" defer></script>
-<govsearch-box endpoint="` + origin + `" placeholder="搜索政府答复"></govsearch-box>`
+	// Without a public origin the snippet names none: the Host of one
+	// request must not reach every newsroom that copies the page.
+	site := origin
+	if site == "" {
+		site, page.NoOrigin = "https://搜索服务的地址", true
+	}
+	page.Snippet = `<script src="` + site + `/widget.js?v=` + widgetVersion + `" defer></script>
+<govsearch-box endpoint="` + site + `" placeholder="搜索政府答复"></govsearch-box>`
 	h.renderPage(w, r, http.StatusOK, "embed", page)
 }

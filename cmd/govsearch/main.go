@@ -10,7 +10,7 @@
 //	govsearch search  -index DIR [-n 10] [-from 0] [-json] [-raw] [-synonyms FILE] QUERY
 //	govsearch serve   [-index DIR] [-src DIR] [-links-outside] [-addr 127.0.0.1:8080] [-user-dict FILE] [-synonyms FILE] [-watch 2s]
 //	                  [-cors-origins URL,...] [-rate-limit 20] [-rate-burst 40] [-log-format text|json]
-//	                  [-public-url URL] [-max-conns 1024] [-admin-token TOKEN]
+//	                  [-public-url URL] [-public-hosts HOST,...] [-max-conns 1024] [-admin-token TOKEN]
 //	govsearch analyze [-user-dict FILE] TEXT
 //	govsearch eval    -src DIR -queries FILE [-variants govsearch,jieba,cjk] [-runs 1] [-work DIR]
 //	govsearch health  [-url http://127.0.0.1:8080/healthz]
@@ -53,8 +53,10 @@
 // from -cors-origins may call it from browsers; logs go to stderr as text
 // or JSON (-log-format). It takes up an index that govsearch index swapped
 // into -index on its own (checking every -watch), on SIGHUP and on POST
-// /v1/admin/reload, without failing a request. Feeds and citations link
-// to -public-url (default: the host a request was sent to); at most
+// /v1/admin/reload, without failing a request. Feeds, citations and the
+// embed snippet link to -public-url; without it to a request's host only
+// when it is one of -public-hosts or a loopback name, else relatively (a
+// forged Host must not reach what caches keep for everyone); at most
 // -max-conns connections are open at once, more wait in the kernel.
 // Without -index and -src it serves the sample of real replies built into
 // the binary, indexed into the cache folder on first start.

@@ -41,7 +41,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	rateBurst := fs.Int("rate-burst", 40, "requests one client may make at once before -rate-limit applies")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	maxConns := fs.Int("max-conns", defaultMaxConns, "connections the server keeps open at once; more wait in the kernel's queue")
-	publicURL := fs.String("public-url", "", "where readers reach the service (https://search.example.com), for the absolute links of feeds and citations; default: the host each request was sent to")
+	publicURL := fs.String("public-url", "", "where readers reach the service (https://search.example.com), for the absolute links of feeds, citations and the embed snippet")
+	publicHosts := fs.String("public-hosts", "", "without -public-url, the hosts (search.example.com,…) a request's Host may name in those links; for others, and unless loopback, links are relative")
 	adminToken := fs.String("admin-token", "", "bearer token enabling PUT and DELETE /v1/documents/{doc_id}; without it they do not exist (prefer GOVSEARCH_ADMIN_TOKEN to a flag, which other users can see)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -70,6 +71,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *rateLimit < 0 || *rateBurst < 1 {
 		return fmt.Errorf("%w: -rate-limit must be 0 or more and -rate-burst 1 or more", errUsage)
 	}
+	var hosts []string
+	for h := range strings.SplitSeq(*publicHosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			hosts = append(hosts, h)
+		}
+	}
 	var origins []string
 	for o := range strings.SplitSeq(*corsOrigins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -93,7 +100,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	srv, err := startServer(serverConfig{Index: indexDir, Addr: *addr, Logger: log, Synonyms: syn, SynonymsFile: absOr(*synonyms), MaxConns: *maxConns,
-		API: api.Options{CORSOrigins: origins, RateLimit: *rateLimit, RateBurst: *rateBurst, AdminToken: *adminToken, PublicURL: *publicURL,
+		API: api.Options{CORSOrigins: origins, RateLimit: *rateLimit, RateBurst: *rateBurst, AdminToken: *adminToken, PublicURL: *publicURL, PublicHosts: hosts,
 			Build: build}})
 	if err != nil {
 		return err
