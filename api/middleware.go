@@ -176,17 +176,6 @@ func (l *rateLimiter) allow(client string, now time.Time) (bool, time.Duration) 
 	return true, 0
 }
 
-// wait is how long until client has a token, without taking one.
-func (l *rateLimiter) wait(client string, now time.Time) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b := l.seen[client]
-	if b == nil || b.lim.TokensAt(now) >= 1 {
-		return 0
-	}
-	return time.Duration((1 - b.lim.TokensAt(now)) / float64(l.limit) * float64(time.Second))
-}
-
 // middleware answers 429 with Retry-After to a client over its rate.
 func (l *rateLimiter) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
