@@ -207,12 +207,14 @@ type RebuildResponse struct {
 	Changed int    `json:"changed"`
 	Removed int    `json:"removed"`
 	Error   string `json:"error,omitempty"`
-	Index   string `json:"index"`
+	// Index is the served generation's name (gen-…), not its path: an
+	// answer says nothing about the server's file system.
+	Index string `json:"index"`
 }
 
 func newRebuildResponse(st index.RebuildStatus, path string) RebuildResponse {
 	out := RebuildResponse{State: st.State, Started: formatDate(st.Started), Ended: formatDate(st.Ended),
-		FilesDone: st.FilesDone, Files: st.Files, Error: st.Err, Index: path}
+		FilesDone: st.FilesDone, Files: st.Files, Error: st.Err, Index: baseName(path)}
 	if st.Summary != nil {
 		out.Documents, out.Sections, out.Skipped = st.Summary.Documents, st.Summary.Sections, len(st.Summary.Skipped)
 		out.Kind = st.Summary.Kind
@@ -257,6 +259,10 @@ func (h *handlers) startReindex(rb Rebuilder, build index.BuildOptions) http.Han
 // reindexStatus reports on the last reindex.
 func (h *handlers) reindexStatus(rb Rebuilder) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if _, err := queryParams(r, nil); err != nil {
+			h.writeError(w, r, err)
+			return
+		}
 		writeJSON(w, http.StatusOK, newRebuildResponse(rb.Rebuild(), rb.Path()))
 	}
 }
@@ -264,12 +270,16 @@ func (h *handlers) reindexStatus(rb Rebuilder) http.HandlerFunc {
 // reload takes up the index the folder's current link names, if new.
 func (h *handlers) reload(rb Rebuilder) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if _, err := queryParams(r, nil); err != nil {
+			h.writeError(w, r, err)
+			return
+		}
 		swapped, err := rb.Reload()
 		if err != nil {
 			h.writeError(w, r, err)
 			return
 		}
 		h.log.Info("reload", "request_id", requestID(r), "swapped", swapped, "index", rb.Path())
-		writeJSON(w, http.StatusOK, map[string]any{"swapped": swapped, "index": rb.Path()})
+		writeJSON(w, http.StatusOK, map[string]any{"swapped": swapped, "index": baseName(rb.Path())})
 	}
 }

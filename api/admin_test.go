@@ -206,6 +206,19 @@ func TestReindexRoutes(t *testing.T) {
 	if rec := send(t, h, "POST", "/v1/admin/reload", "s3cret", ""); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"swapped":true`) {
 		t.Errorf("reload: %d %s", rec.Code, rec.Body)
 	}
+	// The answers name the generation, never a server path; unknown
+	// parameters are refused, as on every other route.
+	for _, target := range []string{"GET /v1/admin/reindex", "POST /v1/admin/reload"} {
+		method, path, _ := strings.Cut(target, " ")
+		rec := send(t, h, method, path, "s3cret", "")
+		if !strings.Contains(rec.Body.String(), `"index":"gen-1"`) || strings.Contains(rec.Body.String(), "/data") {
+			t.Errorf("%s: %s, want the generation's name alone", target, rec.Body)
+		}
+		rec = send(t, h, method, path+"?force=1", "s3cret", "")
+		if rec.Code != 400 || !strings.Contains(rec.Body.String(), `"param":"force"`) {
+			t.Errorf("%s?force=1: %d %s", target, rec.Code, rec.Body)
+		}
+	}
 	// The mode is each request's own: an incremental one leaves the next
 	// (full by default) full.
 	for i, mode := range []string{"?mode=incremental", "", "?mode=full", "?mode=incremental"} {

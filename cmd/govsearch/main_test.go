@@ -582,7 +582,7 @@ func TestAdminEndToEnd(t *testing.T) {
 			break
 		}
 	}
-	if status["state"] != "done" || status["documents"] != 12.0 || srv.ix.Path() == before || status["index"] != srv.ix.Path() {
+	if status["state"] != "done" || status["documents"] != 12.0 || srv.ix.Path() == before || status["index"] != filepath.Base(srv.ix.Path()) {
 		t.Errorf("reindex: %v; serving %s, before %s", status, srv.ix.Path(), before)
 	}
 	if code, body := getJSON(t, base+"/v1/search?q="+url.QueryEscape("弹性产能")); code != 200 || body["total"].(float64) == 0 {
