@@ -7,6 +7,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"math"
 	"net/http"
@@ -202,7 +203,11 @@ func (h *handlers) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := probe(ctx); err != nil {
 		h.log.Warn("not ready", "request_id", middleware.GetReqID(r.Context()), "err", err)
-		writeJSON(w, http.StatusServiceUnavailable, errorBody("not_ready", "the index does not answer"))
+		why := "the index does not answer"
+		if errors.Is(err, index.ErrDamaged) {
+			why = err.Error() // names the generation and what to do, no path
+		}
+		writeJSON(w, http.StatusServiceUnavailable, errorBody("not_ready", why))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})

@@ -56,6 +56,8 @@ var statusTable = []struct {
 	{index.ErrNotMarkdown, http.StatusBadRequest, "invalid_document", "", ""},
 	{index.ErrTooBig, http.StatusRequestEntityTooLarge, "body_too_large", "", ""},
 	{index.ErrBusy, http.StatusConflict, "busy", "", ""},
+	// Its message names the generation, not a path, and what to do.
+	{index.ErrDamaged, http.StatusServiceUnavailable, "index_damaged", "", ""},
 	{context.DeadlineExceeded, http.StatusServiceUnavailable, "timeout", "", "the request took longer than the server allows; try a narrower query"},
 	{context.Canceled, 499, "canceled", "", "the request was canceled"},
 }

@@ -52,6 +52,51 @@ type liveRef struct {
 	ix      *Index
 	users   int
 	retired bool
+	// damaged is set, once, by the first fault in the index's mapped
+	// files (see guard): every later call is refused with it.
+	damaged atomic.Pointer[error]
+}
+
+// ErrDamaged means a file of the served index changed or broke under the
+// server (a read of its mapped segments faulted): the server stops using
+// that generation and says so; a rebuild or a restart (which falls back
+// to an intact generation) brings it back.
+var ErrDamaged = errors.New("the served index is damaged")
+
+// guard runs f on r's index with memory faults turned into errors. bleve
+// reads segments through mmap: a segment truncated or overwritten under
+// the server faults (SIGBUS, SIGSEGV), which would kill the process. With
+// SetPanicOnFault such a fault is a panic in this goroutine, recovered
+// here into ErrDamaged; the generation is then marked damaged so no later
+// call reads it. A panic that is not a fault in mapped memory (a nil
+// pointer, a bug) goes on as a panic: one bad request must not take the
+// index out of service.
+func guard[T any](r *liveRef, f func(*Index) (T, error)) (v T, err error) {
+	if d := r.damaged.Load(); d != nil {
+		return v, *d
+	}
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		p := recover()
+		if p == nil {
+			return
+		}
+		fault, ok := p.(interface{ Addr() uintptr })
+		if !ok || fault.Addr() < 1<<16 {
+			panic(p)
+		}
+		e := fmt.Errorf("%w: reading %s faulted at %#x (%v); rebuild it with govsearch index, or restart the server to fall back to an intact generation", ErrDamaged, filepath.Base(r.ix.Path()), fault.Addr(), p)
+		r.damaged.CompareAndSwap(nil, &e)
+		err = *r.damaged.Load()
+	}()
+	return f(r.ix)
+}
+
+// with runs f on the current index, guarded.
+func with[T any](l *Live, f func(*Index) (T, error)) (T, error) {
+	r := l.acquire()
+	defer l.release(r)
+	return guard(r, f)
 }
 
 // ErrBusy means a rebuild is already running.
@@ -177,65 +222,53 @@ func (l *Live) Close() error {
 
 // Search implements api.Searcher on the current index.
 func (l *Live) Search(ctx context.Context, req SearchRequest) (*SearchResult, error) {
-	r := l.acquire()
-	defer l.release(r)
-	return r.ix.Search(ctx, req)
+	return with(l, func(ix *Index) (*SearchResult, error) { return ix.Search(ctx, req) })
 }
 
 // Ready checks that the current index answers a search.
 func (l *Live) Ready(ctx context.Context) error {
-	r := l.acquire()
-	defer l.release(r)
-	return r.ix.Ready(ctx)
+	_, err := with(l, func(ix *Index) (struct{}, error) { return struct{}{}, ix.Ready(ctx) })
+	return err
 }
 
 // Document returns a document from the current index.
 func (l *Live) Document(ctx context.Context, docID string) (*Reply, error) {
-	r := l.acquire()
-	defer l.release(r)
-	return r.ix.Document(ctx, docID)
+	return with(l, func(ix *Index) (*Reply, error) { return ix.Document(ctx, docID) })
 }
 
 // Stats reports on the current index.
 func (l *Live) Stats(ctx context.Context) (*Stats, error) {
-	r := l.acquire()
-	defer l.release(r)
-	return r.ix.Stats(ctx)
+	return with(l, func(ix *Index) (*Stats, error) { return ix.Stats(ctx) })
 }
 
 // Suggest completes a prefix from the current index.
 func (l *Live) Suggest(ctx context.Context, prefix string, n int) ([]Suggestion, error) {
-	r := l.acquire()
-	defer l.release(r)
-	return r.ix.Suggest(ctx, prefix, n)
+	return with(l, func(ix *Index) ([]Suggestion, error) { return ix.Suggest(ctx, prefix, n) })
 }
 
 // Related finds documents like docID in the current index.
 func (l *Live) Related(ctx context.Context, docID string) (*Related, error) {
-	r := l.acquire()
-	defer l.release(r)
-	return r.ix.Related(ctx, docID)
+	return with(l, func(ix *Index) (*Related, error) { return ix.Related(ctx, docID) })
 }
 
 // Highlighter plans q on the current index for marking whole texts.
 func (l *Live) Highlighter(q string) *Highlighter {
-	r := l.acquire()
-	defer l.release(r)
-	return r.ix.Highlighter(q)
+	h, err := with(l, func(ix *Index) (*Highlighter, error) { return ix.Highlighter(q), nil })
+	if err != nil {
+		return &Highlighter{} // a damaged index marks nothing; the page's other calls say why
+	}
+	return h
 }
 
 // Put adds or replaces a document in the current index.
 func (l *Live) Put(ctx context.Context, reply *Reply) (bool, error) {
-	r := l.acquire()
-	defer l.release(r)
-	return r.ix.Put(ctx, reply)
+	return with(l, func(ix *Index) (bool, error) { return ix.Put(ctx, reply) })
 }
 
 // Delete removes a document from the current index.
 func (l *Live) Delete(ctx context.Context, docID string) error {
-	r := l.acquire()
-	defer l.release(r)
-	return r.ix.Delete(ctx, docID)
+	_, err := with(l, func(ix *Index) (struct{}, error) { return struct{}{}, ix.Delete(ctx, docID) })
+	return err
 }
 
 // RebuildStatus is the state of the last rebuild started by StartRebuild.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -266,5 +267,49 @@ func TestSoakCommand(t *testing.T) {
 	// Reindexing needs the admin token.
 	if err := run(context.Background(), []string{"soak", "-url", base, "-queries", "../../testdata/eval/queries.jsonl"}, io.Discard, io.Discard); !errors.Is(err, errUsage) {
 		t.Errorf("soak without a token: %v", err)
+	}
+}
+
+// A segment of the served generation truncated under a running server:
+// the searches that meet it answer 503 index_damaged (the server had died
+// of SIGBUS), /readyz answers 503 saying why, so a load balancer drains
+// it, and the process stays up (/healthz).
+func TestServedIndexTruncated(t *testing.T) {
+	dir := buildTestIndex(t)
+	srv, base := serveIndex(t, dir, api.Options{})
+	if code, _ := getJSON(t, base+"/v1/search?q="+url.QueryEscape("弹性产能")); code != 200 {
+		t.Fatalf("search before: %d", code)
+	}
+	segs, _ := filepath.Glob(filepath.Join(srv.ix.Path(), "store", "*.zap"))
+	if len(segs) == 0 {
+		t.Fatal("no segments")
+	}
+	for _, seg := range segs {
+		if err := os.Truncate(seg, 100); err != nil {
+			t.Fatal(err)
+		}
+	}
+	damaged := false
+	for _, q := range []string{"工业互联网", "卡脖子", "气象", "复函", "国务院", "建议"} {
+		code, body := getJSON(t, base+"/v1/search?q="+url.QueryEscape(q))
+		e, _ := body["error"].(map[string]any)
+		if code == 503 && e["code"] == "index_damaged" {
+			damaged = true
+			break
+		}
+		if code != 200 {
+			t.Fatalf("search %s: %d %v", q, code, body)
+		}
+	}
+	if !damaged {
+		t.Fatal("no search met the damage")
+	}
+	code, body := getJSON(t, base+"/readyz")
+	e, _ := body["error"].(map[string]any)
+	if msg, _ := e["message"].(string); code != 503 || !strings.Contains(msg, "damaged") || !strings.Contains(msg, filepath.Base(srv.ix.Path())) || strings.Contains(msg, dir) {
+		t.Errorf("/readyz after the damage: %d %v", code, body)
+	}
+	if code, _ := getJSON(t, base+"/healthz"); code != 200 {
+		t.Errorf("/healthz after the damage: %d", code)
 	}
 }
