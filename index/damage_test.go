@@ -88,7 +88,9 @@ func TestGuardPassesOtherPanics(t *testing.T) {
 	if r.damaged.Load() != nil {
 		t.Error("a bug marked the index damaged")
 	}
-	if _, err := guard(r, func(ix *Index) (*SearchResult, error) { return ix.Search(context.Background(), SearchRequest{Query: "弹性产能"}) }); err != nil {
+	if _, err := guard(r, func(ix *Index) (*SearchResult, error) {
+		return ix.Search(context.Background(), SearchRequest{Query: "弹性产能"})
+	}); err != nil {
 		t.Errorf("search after the panic: %v", err)
 	}
 }
