@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -92,5 +93,48 @@ func TestGuardPassesOtherPanics(t *testing.T) {
 		return ix.Search(context.Background(), SearchRequest{Query: "弹性产能"})
 	}); err != nil {
 		t.Errorf("search after the panic: %v", err)
+	}
+}
+
+// An incremental build copies the previous generation rather than
+// hard-linking its segments: damage to the new generation's files leaves
+// the previous one whole, so a server has something to fall back to.
+func TestIncrementalSharesNoFileWithPrevious(t *testing.T) {
+	ctx := context.Background()
+	src := t.TempDir()
+	copySampleTree(t, filepath.Join("..", "testdata", "replies"), src)
+	dir := buildSample(t, src)
+	previous, err := currentPath(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(filepath.Join(src, "reply-miit-2020-2524.md"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("\n附：本答复已公开。\n")
+	f.Close()
+	if _, err := Build(ctx, BuildOptions{Source: src, Index: dir, Incremental: true}); err != nil {
+		t.Fatal(err)
+	}
+	next, err := currentPath(dir)
+	if err != nil || next == previous {
+		t.Fatalf("incremental build: current %s (%v), previous %s", next, err, previous)
+	}
+	segs, _ := filepath.Glob(filepath.Join(next, "store", "*.zap"))
+	for _, seg := range segs {
+		var st syscall.Stat_t
+		if err := syscall.Stat(seg, &st); err != nil {
+			t.Fatal(err)
+		}
+		if st.Nlink != 1 {
+			t.Errorf("%s has %d links: it shares its data with another generation", filepath.Base(seg), st.Nlink)
+		}
+		if err := os.Truncate(seg, 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := checkGeneration(previous); err != nil {
+		t.Errorf("the previous generation after damage to the new one: %v", err)
 	}
 }

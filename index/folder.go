@@ -102,12 +102,14 @@ func removeStale(dir string) []string {
 }
 
 // cloneGeneration copies the index in src to dst for an incremental run to
-// change: scorch never rewrites a segment file once written, so segments
-// are hard-linked (a merge in either copy writes new files and only
-// unlinks its own names); everything else — the root bolt file that lists
-// the segments, the index's metadata — is copied. A server may be serving
-// src: if its root file changes while the segments are linked (a merge
-// or a write finished meanwhile), the copy is taken again.
+// change. Every file is copied, segments too: a hard link would share the
+// segment between both generations, so damage to the new one's files (or
+// a later write through a link) would reach the previous generation, the
+// one a server falls back to (see OpenLive). io.Copy uses
+// copy_file_range, which file systems that can share blocks (XFS, btrfs)
+// do without copying the data. A server may be serving src: if its root
+// file changes while it is copied (a merge or a write finished
+// meanwhile), the copy is taken again.
 func cloneGeneration(src, dst string) error {
 	var last error
 	for range 5 {
@@ -143,8 +145,6 @@ func cloneOnce(src, dst string) error {
 			return os.MkdirAll(target, 0o755)
 		case !d.Type().IsRegular():
 			return nil
-		case strings.HasSuffix(path, ".zap"):
-			return os.Link(path, target)
 		default:
 			return copyFile(path, target)
 		}

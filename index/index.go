@@ -99,6 +99,11 @@ func OpenWith(dir string, opts OpenOptions) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
+	return openGeneration(dir, path, opts)
+}
+
+// openGeneration opens the generation at path of the index folder dir.
+func openGeneration(dir, path string, opts OpenOptions) (*Index, error) {
 	// The manifest is read first: a damaged one is refused like a damaged
 	// segment, and its source folder goes into the hint.
 	m, err := readManifest(path)

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,6 +44,9 @@ type Live struct {
 	// closed is set by Close (under rebuildMu and reloadMu); a closed
 	// Live starts no rebuild and takes up no index.
 	closed atomic.Bool
+	// fallback, under mu, is why an older generation is served (see
+	// OpenLive); a reload that swaps clears it.
+	fallback error
 }
 
 // errLiveClosed is what Reload and StartRebuild say after Close.
@@ -102,13 +107,64 @@ func with[T any](l *Live, f func(*Index) (T, error)) (T, error) {
 // ErrBusy means a rebuild is already running.
 var ErrBusy = errors.New("busy")
 
-// OpenLive opens the index served from dir for live serving.
+// OpenLive opens the index served from dir for live serving. When the
+// generation the folder's current link names is damaged, it serves the
+// newest intact one the folder still holds (a build keeps the previous
+// generation), and Fallback says so: a server answering from last night's
+// index is better than none, as long as it says it loudly.
 func OpenLive(dir string, opts OpenOptions) (*Live, error) {
 	ix, err := OpenWith(dir, opts)
+	if err == nil {
+		return &Live{dir: dir, opts: opts, cur: &liveRef{ix: ix}}, nil
+	}
+	if !errors.Is(err, ErrCorrupt) {
+		return nil, err
+	}
+	ix, ferr := openFallback(dir, opts)
+	if ferr != nil {
+		return nil, fmt.Errorf("%w (and no older generation to fall back to: %v)", err, ferr)
+	}
+	return &Live{dir: dir, opts: opts, cur: &liveRef{ix: ix},
+		fallback: fmt.Errorf("serving the older generation %s: %w", filepath.Base(ix.Path()), err)}, nil
+}
+
+// openFallback opens the newest generation of dir, other than the one
+// its current link names, that passes the check of its files.
+func openFallback(dir string, opts OpenOptions) (*Index, error) {
+	current, _ := os.Readlink(filepath.Join(dir, currentLink))
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
 	}
-	return &Live{dir: dir, opts: opts, cur: &liveRef{ix: ix}}, nil
+	var gens []string
+	for _, e := range entries {
+		if e.IsDir() && strings.HasPrefix(e.Name(), "gen-") && e.Name() != filepath.Base(current) {
+			gens = append(gens, e.Name())
+		}
+	}
+	slices.Sort(gens) // named by build time
+	var last error = errors.New("the folder holds no other generation")
+	for i := len(gens) - 1; i >= 0; i-- {
+		path := filepath.Join(dir, gens[i])
+		if last = checkGeneration(path); last != nil {
+			continue
+		}
+		ix, err := openGeneration(dir, path, opts)
+		if err == nil {
+			return ix, nil
+		}
+		last = err
+	}
+	return nil, last
+}
+
+// Fallback says why the server serves an older generation than the one
+// the index folder names (nil when it serves that one): it fell back at
+// start from a damaged generation, until a reload takes up a good one.
+func (l *Live) Fallback() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.fallback
 }
 
 // acquire returns the current index, held until release.
@@ -159,6 +215,7 @@ func (l *Live) Reload() (bool, error) {
 	l.mu.Lock()
 	old := l.cur
 	l.cur = &liveRef{ix: ix}
+	l.fallback = nil
 	old.retired = true
 	closeIt := old.users == 0
 	l.mu.Unlock()

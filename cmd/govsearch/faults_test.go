@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -65,9 +66,11 @@ func searchTotal(t *testing.T, base string) {
 	}
 }
 
-// serve refuses a damaged index folder, saying which file is damaged and
-// which command rebuilds it; index -incremental refuses it too, pointing to
-// a full build; index (full) rebuilds it, and the result serves.
+// serve refuses a damaged index folder with no intact generation to fall
+// back to, saying which file is damaged and which command rebuilds it (a
+// dangling current link beside an intact generation is served from that
+// one); index -incremental refuses it too, pointing to a full build; index
+// (full) rebuilds it, and the result serves.
 func TestServeRefusesDamagedIndex(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -104,21 +107,32 @@ func TestServeRefusesDamagedIndex(t *testing.T) {
 			runOK(t, "index", "-src", src, "-index", dir)
 			tc.damage(t, dir)
 
-			var stderr bytes.Buffer
-			err = run(context.Background(), []string{"serve", "-index", dir, "-addr", "127.0.0.1:0", "-watch", "0"}, io.Discard, &stderr)
-			if !errors.Is(err, index.ErrCorrupt) {
-				t.Fatalf("serve: %v, want %v", err, index.ErrCorrupt)
-			}
-			var msg bytes.Buffer
-			if code := exitCode(err, &msg); code != 1 {
-				t.Errorf("exit status %d", code)
-			}
-			hint := "govsearch index -src " + abs + " -index " + dir
 			if tc.name == "dangling current link" {
-				hint = "govsearch index -src DIR -index " + dir // no manifest to name the source
-			}
-			if !strings.Contains(msg.String(), tc.names) || !strings.Contains(msg.String(), hint) {
-				t.Errorf("serve's message %q does not name %q and %q", msg.String(), tc.names, hint)
+				// The folder's one generation is intact: serve falls
+				// back to it, saying why (TestServeFallsBackToIntactGeneration).
+				srv, err := startServer(serverConfig{Index: dir, Addr: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler)})
+				if err != nil {
+					t.Fatalf("serve with a dangling current link and an intact generation: %v", err)
+				}
+				if fb := srv.ix.Fallback(); fb == nil || !strings.Contains(fb.Error(), tc.names) {
+					t.Errorf("fallback: %v, want it to name %s", fb, tc.names)
+				}
+				srv.ix.Close()
+				srv.ln.Close()
+			} else {
+				var stderr bytes.Buffer
+				err = run(context.Background(), []string{"serve", "-index", dir, "-addr", "127.0.0.1:0", "-watch", "0"}, io.Discard, &stderr)
+				if !errors.Is(err, index.ErrCorrupt) {
+					t.Fatalf("serve: %v, want %v", err, index.ErrCorrupt)
+				}
+				var msg bytes.Buffer
+				if code := exitCode(err, &msg); code != 1 {
+					t.Errorf("exit status %d", code)
+				}
+				hint := "govsearch index -src " + abs + " -index " + dir
+				if !strings.Contains(msg.String(), tc.names) || !strings.Contains(msg.String(), hint) || !strings.Contains(msg.String(), "no older generation") {
+					t.Errorf("serve's message %q does not name %q and %q, and that there is nothing to fall back to", msg.String(), tc.names, hint)
+				}
 			}
 
 			// Something changed in the source, so the incremental run
@@ -312,4 +326,51 @@ func TestServedIndexTruncated(t *testing.T) {
 	if code, _ := getJSON(t, base+"/healthz"); code != 200 {
 		t.Errorf("/healthz after the damage: %d", code)
 	}
+}
+
+// A server started on a folder whose current generation is damaged serves
+// the newest intact one the folder keeps (the previous build), says so as
+// an error in its log, and takes up the next good build.
+func TestServeFallsBackToIntactGeneration(t *testing.T) {
+	src := copyReplies(t)
+	dir := filepath.Join(t.TempDir(), "index")
+	runOK(t, "index", "-src", src, "-index", dir)
+	previous, err := os.Readlink(filepath.Join(dir, "current"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runOK(t, "index", "-src", src, "-index", dir)
+	damaged, _ := os.Readlink(filepath.Join(dir, "current"))
+	z := largestZap(t, dir)
+	st, err := os.Stat(z)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(z, st.Size()/2); err != nil {
+		t.Fatal(err)
+	}
+	var log lockedBuffer
+	srv, err := startServer(serverConfig{Index: dir, Addr: "127.0.0.1:0", Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	if err != nil {
+		t.Fatalf("serve on a folder with an intact previous generation: %v", err)
+	}
+	go srv.Serve()
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	base := "http://" + srv.Addr()
+	if got := filepath.Base(srv.ix.Path()); got != filepath.Base(previous) {
+		t.Errorf("serving %s, want the previous generation %s (current %s is damaged)", got, filepath.Base(previous), damaged)
+	}
+	if l := log.String(); !strings.Contains(l, "level=ERROR") || !strings.Contains(l, "SERVING AN OLDER INDEX") || !strings.Contains(l, filepath.Base(previous)) || !strings.Contains(l, ".zap") {
+		t.Errorf("the log does not say loudly what is served and why:\n%s", l)
+	}
+	searchTotal(t, base)
+	if code, _ := getJSON(t, base+"/readyz"); code != 200 {
+		t.Errorf("/readyz on the fallback: %d", code)
+	}
+	// A good build is taken up, and the fallback is over.
+	runOK(t, "index", "-src", src, "-index", dir)
+	if swapped, err := srv.ix.Reload(); err != nil || !swapped || srv.ix.Fallback() != nil {
+		t.Errorf("reload after a good build: swapped %v, %v, fallback %v", swapped, err, srv.ix.Fallback())
+	}
+	searchTotal(t, base)
 }

@@ -265,6 +265,11 @@ func startServer(cfg serverConfig) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := ix.Fallback(); err != nil {
+		// Served, but not what the folder names: said at the top of the
+		// log, as an error, every start, until a good build is taken up.
+		cfg.Logger.Error("SERVING AN OLDER INDEX: the current generation is damaged", "err", err)
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		ix.Close()
