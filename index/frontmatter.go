@@ -14,6 +14,18 @@ import (
 // the document's sections.
 const MaxFrontMatterSize = 1 << 20
 
+// MaxFrontMatterDepth bounds how deeply a front matter's values nest
+// ({…} and […] inside each other): a real one nests two or three deep,
+// and ten thousand nested TOML inline tables in 40 KB took the TOML
+// parser 3.2 GB.
+const MaxFrontMatterDepth = 32
+
+// MaxRepeatedBytes bounds what a document repeats on each of its
+// sections in the index (its title and front matter, times its
+// sections): a 30,000-character title over 500 sections peaked at 5.1 GB
+// while indexing. The shared corpus's largest document repeats 35 KB.
+const MaxRepeatedBytes = 4 << 20
+
 // closingDelims maps each opening delimiter adrg/frontmatter knows (a
 // front matter's first line; see frontMatterStart) to the one closing it.
 var closingDelims = map[string]string{
@@ -31,7 +43,7 @@ func checkFrontMatter(data []byte, fmLine int) *lineError {
 		return nil
 	}
 	var open string
-	line, offset := 0, 0
+	line, offset, depth := 0, 0, 0
 	seen := map[string]int{}
 	for l := range bytes.Lines(data) {
 		line++
@@ -51,6 +63,10 @@ func checkFrontMatter(data []byte, fmLine int) *lineError {
 			}
 			return &lineError{fmLine, fmt.Errorf("%w: more than %d KB (a front matter holds a document's fields, not its text)", ErrFrontMatter, MaxFrontMatterSize>>10)}
 		}
+		var deepest int
+		if depth, deepest = nesting(text, depth); deepest > MaxFrontMatterDepth {
+			return &lineError{line, fmt.Errorf("%w: values nested more than %d deep ({…} or […] inside each other)", ErrFrontMatter, MaxFrontMatterDepth)}
+		}
 		if open != "---" && open != "---yaml" {
 			continue // TOML refuses duplicate keys itself
 		}
@@ -63,6 +79,73 @@ func checkFrontMatter(data []byte, fmLine int) *lineError {
 		}
 	}
 	return nil // never closed: frontmatter.Parse says so
+}
+
+// nesting is the depth of {…} and […] after a line of front matter, from
+// depth before it, and the deepest it reached on the line: brackets inside
+// quoted strings and after a # comment do not count. It over-counts
+// nothing a real front matter writes.
+func nesting(line string, depth int) (after, deepest int) {
+	deepest = depth
+	var quote rune
+	escaped := false
+	for _, r := range line {
+		switch {
+		case quote != 0:
+			if escaped {
+				escaped = false
+			} else if r == '\\' && quote == '"' {
+				escaped = true
+			} else if r == quote {
+				quote = 0
+			}
+		case r == '"' || r == '\'':
+			quote = r
+		case r == '#':
+			return depth, deepest
+		case r == '{' || r == '[':
+			depth++
+			deepest = max(deepest, depth)
+		case r == '}' || r == ']':
+			depth = max(depth-1, 0)
+		}
+	}
+	return depth, deepest
+}
+
+// expandedSize is how many bytes v's strings and keys take once decoded,
+// counting on past limit only as far as limit: YAML aliases repeat one
+// value as often as they are written, so a small file can decode into
+// gigabytes that the index would then hold.
+func expandedSize(v any, limit int) int {
+	n := 0
+	var walk func(v any)
+	walk = func(v any) {
+		if n > limit {
+			return
+		}
+		n += 8
+		switch t := v.(type) {
+		case string:
+			n += len(t)
+		case map[string]any:
+			for k, e := range t {
+				n += len(k)
+				walk(e)
+			}
+		case map[any]any:
+			for k, e := range t {
+				walk(k)
+				walk(e)
+			}
+		case []any:
+			for _, e := range t {
+				walk(e)
+			}
+		}
+	}
+	walk(v)
+	return n
 }
 
 // hasLine reports whether data has a line that is delim, give or take

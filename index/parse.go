@@ -2,6 +2,7 @@ package index
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -94,6 +95,9 @@ func ParseReply(path, docID string, data []byte) (*Reply, error) {
 	if fm == nil && fmLine > 0 && len(body) == len(data) {
 		return nil, fail(fmLine, fmt.Errorf("%w: opened here and never closed", ErrFrontMatter))
 	}
+	if n := expandedSize(fm, MaxFrontMatterSize); n > MaxFrontMatterSize {
+		return nil, fail(fmLine, fmt.Errorf("%w: its values decode to more than %d KB (YAML aliases repeating a value?)", ErrFrontMatter, MaxFrontMatterSize>>10))
+	}
 
 	if line, ok := htmlPage(data, body); ok {
 		return nil, fail(line, fmt.Errorf("%w: an HTML page; convert it to Markdown (pandoc -t gfm) first", ErrNotMarkdown))
@@ -152,6 +156,10 @@ func ParseReply(path, docID string, data []byte) (*Reply, error) {
 		// A title without a body is still a document: one empty section
 		// carries its title into the index.
 		r.Sections = []Section{{Num: 0}}
+	}
+	if repeated := (len(r.Title) + expandedSize(fm, MaxRepeatedBytes)) * len(r.Sections); repeated > MaxRepeatedBytes {
+		return nil, fail(cmp.Or(lines["title"], fmLine), fmt.Errorf("%w: its title and front matter (%d KB) would be repeated on each of its %d sections, %d MB in all, more than the limit of %d MB; shorten the title",
+			ErrTooBig, (len(r.Title)+expandedSize(fm, MaxRepeatedBytes))>>10, len(r.Sections), repeated>>20, MaxRepeatedBytes>>20))
 	}
 	r.Info = ExtractReplyInfo(r.Title, replyLines(r), r.Meta)
 	return r, nil
