@@ -2,6 +2,8 @@ package index
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -69,5 +71,48 @@ func TestBoundedExpansion(t *testing.T) {
 		if _, err := ParseReply(name+".md", "ok", []byte(doc)); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+}
+
+// A document of thousands of sections is written in as many batches as
+// its text needs (a 50 MB file of one line had peaked at 6.6 GB in one
+// batch): every section is indexed, and a later build that drops the
+// file removes them all.
+func TestDocumentSpansBatches(t *testing.T) {
+	src := t.TempDir()
+	line := strings.Repeat("从产能过剩向弹性产能的转变，积极推动工业互联网创新发展。", 20000)
+	if err := os.WriteFile(filepath.Join(src, "oneline.md"), []byte("---\ntitle: 一行的文件\n---\n\n"+line+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := ParseReply("oneline.md", "oneline", []byte("---\ntitle: 一行的文件\n---\n\n"+line+"\n"))
+	if err != nil || len(r.Sections) < 100 {
+		t.Fatalf("the generated file: %d sections, %v", len(r.Sections), err)
+	}
+	dir := filepath.Join(t.TempDir(), "index")
+	sum, err := Build(t.Context(), BuildOptions{Source: src, Index: dir, BatchBytes: 16 << 10})
+	if err != nil || sum.Sections != len(r.Sections) {
+		t.Fatalf("build: %+v %v", sum, err)
+	}
+	ix, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := ix.Stats(t.Context())
+	ix.Close()
+	if err != nil || st.Sections != uint64(len(r.Sections)) {
+		t.Fatalf("index holds %v sections, the file has %d (%v)", st, len(r.Sections), err)
+	}
+	os.Remove(filepath.Join(src, "oneline.md"))
+	os.WriteFile(filepath.Join(src, "other.md"), []byte("---\ntitle: 另一份\n---\n\n正文。\n"), 0o644)
+	if _, err := Build(t.Context(), BuildOptions{Source: src, Index: dir, Incremental: true, BatchBytes: 16 << 10}); err != nil {
+		t.Fatal(err)
+	}
+	ix, err = Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if st, err := ix.Stats(t.Context()); err != nil || st.Sections != 1 {
+		t.Errorf("after the file is gone: %v sections (%v), want the other file's one", st, err)
 	}
 }

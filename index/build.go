@@ -417,12 +417,20 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 				batch.Delete(id)
 			}
 		}
-		for _, doc := range res.docs {
+		for i, doc := range res.docs {
 			if err := batch.IndexAdvanced(doc.doc); err != nil {
 				finishWrites()
 				return nil, fmt.Errorf("index %s: %w", r.path, err)
 			}
+			res.docs[i].doc = nil // the batch holds it now; let it go with the batch
 			batchSize += doc.size
+			// The bound holds inside one document too: a 50 MB file
+			// of one line is thousands of sections, which in one batch
+			// had peaked at 6.6 GB. The new generation is not served
+			// before it is complete, so a document may span batches.
+			if batchSize >= batchBytes {
+				flush()
+			}
 		}
 		res.entry.Sections = len(r.Sections)
 		want.Documents[r.DocID] = res.entry
