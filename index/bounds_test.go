@@ -116,3 +116,30 @@ func TestDocumentSpansBatches(t *testing.T) {
 		t.Errorf("after the file is gone: %v sections (%v), want the other file's one", st, err)
 	}
 }
+
+// A part repeated adds nothing but cost and is searched once (的 32 times
+// had run past the 10 s timeout); more than MaxSingleCharacters parts of
+// one character are refused, naming the limit, before anything runs.
+func TestQueryCostBoundedBeforeItRuns(t *testing.T) {
+	ix := openSample(t)
+	ctx := t.Context()
+	once, err := ix.Search(ctx, SearchRequest{Query: "的 网", Collapse: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	many, err := ix.Search(ctx, SearchRequest{Query: strings.Repeat("的 网 ", 16), Collapse: true})
+	if err != nil || many.Total != once.Total || once.Total == 0 {
+		t.Errorf("的 网 sixteen times: %v (%v), once: %d", many, err, once.Total)
+	}
+	eight := "的 网 中 有 大 国 人 在"
+	if _, err := ix.Search(ctx, SearchRequest{Query: eight}); err != nil {
+		t.Errorf("%d single characters: %v", MaxSingleCharacters, err)
+	}
+	if _, err := ix.Search(ctx, SearchRequest{Query: eight + " 了"}); !errors.Is(err, ErrBadQuery) || !strings.Contains(err.Error(), "more than 8 different parts of one character") {
+		t.Errorf("nine single characters: %v, want ErrBadQuery naming the limit", err)
+	}
+	// Quoted and excluded ones, and OR groups, are not counted as repeats.
+	if res, err := ix.Search(ctx, SearchRequest{Query: `弹性产能 "弹性产能"`}); err != nil || res.Total == 0 {
+		t.Errorf("a word and its quoted form: %v %v", res, err)
+	}
+}

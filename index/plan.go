@@ -212,7 +212,27 @@ func planWith(q string, readings []Reading, partQuery func(queryPart) query.Quer
 		}
 		group, groupParts, groupRead = nil, nil, false
 	}
-	for i, part := range parseQuery(q) {
+	typed := parseQuery(q)
+	// A part that comes twice adds nothing but its cost (的 32 times had
+	// run into the timeout): alone, or within one OR group, it is
+	// searched once.
+	seen, inGroup := map[queryPart]bool{}, map[queryPart]bool{}
+	singles := map[string]bool{}
+	for i, part := range typed {
+		alone := !part.Or && (i+1 == len(typed) || !typed[i+1].Or)
+		key := queryPart{Text: analyzer.NormalizeString(part.Text), Phrase: part.Phrase, Negated: part.Negated}
+		if !part.Or {
+			clear(inGroup)
+		}
+		if alone && seen[key] || !alone && inGroup[key] {
+			continue
+		}
+		seen[key], inGroup[key] = seen[key] || alone, true
+		if t := strings.TrimSpace(key.Text); !part.Negated && utf8.RuneCountInString(t) == 1 {
+			if singles[t] = true; len(singles) > MaxSingleCharacters {
+				return nil, fmt.Errorf("%w: the query %q has more than %d different parts of one character; each matches most sections, so together they cost seconds: join them into words", ErrBadQuery, truncateRunes(q, 40), MaxSingleCharacters)
+			}
+		}
 		pq := partQuery(part)
 		if pq == nil {
 			continue
@@ -250,6 +270,19 @@ func planWith(q string, readings []Reading, partQuery func(queryPart) query.Quer
 		p.query = query.NewBooleanQuery(must, nil, mustNot)
 	}
 	return p, nil
+}
+
+// MaxSingleCharacters bounds the parts of one character a query may
+// have: each is a prefix of every bigram that starts with it (的 matches
+// most sections), and sixteen of them cost 3 to 10 s.
+const MaxSingleCharacters = 8
+
+// truncateRunes is s cut to n characters, for messages.
+func truncateRunes(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
 }
 
 // boostReading lifts a section for which a reading holds above every
