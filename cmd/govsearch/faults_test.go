@@ -66,6 +66,19 @@ func searchTotal(t *testing.T, base string) {
 	}
 }
 
+// truncateLargestZap cuts the served generation's largest segment in half.
+func truncateLargestZap(t *testing.T, dir string) {
+	t.Helper()
+	z := largestZap(t, dir)
+	st, err := os.Stat(z)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(z, st.Size()/2); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // serve refuses a damaged index folder with no intact generation to fall
 // back to, saying which file is damaged and which command rebuilds it (a
 // dangling current link beside an intact generation is served from that
@@ -77,16 +90,7 @@ func TestServeRefusesDamagedIndex(t *testing.T) {
 		damage func(t *testing.T, dir string)
 		names  string // what the error names
 	}{
-		{"truncated segment", func(t *testing.T, dir string) {
-			z := largestZap(t, dir)
-			st, err := os.Stat(z)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.Truncate(z, st.Size()/2); err != nil {
-				t.Fatal(err)
-			}
-		}, ".zap"},
+		{"truncated segment", truncateLargestZap, ".zap"},
 		{"dangling current link", func(t *testing.T, dir string) {
 			link := filepath.Join(dir, "current")
 			if err := os.Remove(link); err != nil {
@@ -341,14 +345,7 @@ func TestServeFallsBackToIntactGeneration(t *testing.T) {
 	}
 	runOK(t, "index", "-src", src, "-index", dir)
 	damaged, _ := os.Readlink(filepath.Join(dir, "current"))
-	z := largestZap(t, dir)
-	st, err := os.Stat(z)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Truncate(z, st.Size()/2); err != nil {
-		t.Fatal(err)
-	}
+	truncateLargestZap(t, dir)
 	var log lockedBuffer
 	srv, err := startServer(serverConfig{Index: dir, Addr: "127.0.0.1:0", Logger: slog.New(slog.NewTextHandler(&log, nil))})
 	if err != nil {
