@@ -11,7 +11,6 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -435,28 +434,32 @@ func took(d time.Duration) string {
 	return strconv.FormatInt(d.Round(time.Millisecond).Milliseconds(), 10) + " ms"
 }
 
-// reSession is a session reading's value: 13届3次, or 13届 for a term.
-var reSession = regexp.MustCompile(`^(\d+)届(?:(\d+)次)?$`)
-
 // strictParams are the search page's parameters that apply a reading as
 // a strict filter, as name and value pairs ("" removes one), or nil for a
 // reading the page cannot apply.
 func strictParams(rd index.Reading) []string {
-	switch rd.Filter {
-	case index.FilterDate:
-		from, to, ok := strings.Cut(rd.Value, "..")
-		if !ok {
-			return nil
+	f := rd.AsFilter()
+	day := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
 		}
-		return []string{"since", from, "until", to, "year", ""}
-	case index.FilterIssuer, index.FilterKind, index.FilterAddressee:
-		return []string{rd.Filter, rd.Value}
-	case index.FilterSession:
-		m := reSession.FindStringSubmatch(rd.Value)
-		if m == nil {
-			return nil
+		return t.Format(time.DateOnly)
+	}
+	switch {
+	case !f.Since.IsZero() || !f.Until.IsZero():
+		return []string{"since", day(f.Since), "until", day(f.Until), "year", ""}
+	case len(f.Issuers) > 0:
+		return []string{"issuer", f.Issuers[0]}
+	case len(f.Kinds) > 0:
+		return []string{"kind", f.Kinds[0]}
+	case len(f.Addressees) > 0:
+		return []string{"addressee", f.Addressees[0]}
+	case f.Term > 0:
+		session := ""
+		if f.Session > 0 {
+			session = strconv.Itoa(f.Session)
 		}
-		return []string{"term", m[1], "session", m[2]}
+		return []string{"term", strconv.Itoa(f.Term), "session", session}
 	}
 	return nil
 }

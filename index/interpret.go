@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,28 +47,9 @@ type Interpretation struct {
 	Readings []Reading `json:"readings"`
 }
 
-// Strict narrows req by every reading as a filter: what a person who
-// asks for "only these" (the search page's 只看) gets through the ordinary
-// filters, with the read parts no longer searched as words.
-func (in *Interpretation) Strict(req SearchRequest) SearchRequest {
-	req.Query = in.Query
-	for _, r := range in.Readings {
-		f := r.filter
-		if !f.Since.IsZero() && (req.Since.IsZero() || f.Since.After(req.Since)) {
-			req.Since = f.Since
-		}
-		if !f.Until.IsZero() && (req.Until.IsZero() || f.Until.Before(req.Until)) {
-			req.Until = f.Until
-		}
-		req.Issuers = narrow(req.Issuers, f.Issuers)
-		req.Kinds = narrow(req.Kinds, f.Kinds)
-		req.Addressees = narrow(req.Addressees, f.Addressees)
-		if f.Term > 0 {
-			req.Term, req.Session = f.Term, f.Session
-		}
-	}
-	return req
-}
+// AsFilter is the reading as a request's filters, alone: what applying
+// it strictly (the search page's 只看) adds to a request's own filters.
+func (r Reading) AsFilter() SearchRequest { return r.filter }
 
 // kindWords are the words a reporter types for the kinds of letter that
 // ReplyInfo extracts.
@@ -285,26 +265,4 @@ func dateValue(t time.Time) string {
 		return ""
 	}
 	return t.Format(time.DateOnly)
-}
-
-// narrow joins two "any of" filters on one field: both must hold, so a
-// value must be in each list that is given. Where none is common, nothing
-// passes: an impossible marker keeps the filter from vanishing.
-func narrow(have, read []string) []string {
-	switch {
-	case len(read) == 0:
-		return have
-	case len(have) == 0:
-		return read
-	}
-	var both []string
-	for _, v := range read {
-		if slices.Contains(have, v) {
-			both = append(both, v)
-		}
-	}
-	if len(both) == 0 {
-		return []string{"\x00none"}
-	}
-	return both
 }
