@@ -52,14 +52,25 @@ func (ix *Index) collapsedDocs(ctx context.Context, q query.Query, p *plan, req 
 	if len(docs) == 0 {
 		return perDoc, nil
 	}
-	anyGroup := func(only map[string]bool) query.Query {
-		alts := append([]query.Query{p.query}, p.groups...)
+	// The sections that hold any group, within only's documents; with
+	// whole, the query itself is one of the alternatives, so a section
+	// holding every group scores above one holding some.
+	anyGroup := func(only map[string]bool, whole bool) query.Query {
+		alts := p.groups
+		if whole {
+			alts = append([]query.Query{p.query}, p.groups...)
+		}
 		return restrict(query.NewDisjunctionQuery(alts), p.not, only)
 	}
+	// apart are the hits that may lack a group in their own section: all
+	// of them by date, only those after the whole-section documents by
+	// relevance (a whole-section document's best section holds them all).
+	var apart []Hit
 	if req.Sort == SortDate || req.Sort == SortDateDesc {
-		if _, err := ix.collapsed(ctx, anyGroup(docs), p, req, out); err != nil {
+		if _, err := ix.collapsed(ctx, anyGroup(docs, true), p, req, out); err != nil {
 			return nil, err
 		}
+		apart = out.Hits
 	} else {
 		// Documents with every group in one section, in that section's
 		// order; then the rest.
@@ -77,14 +88,15 @@ func (ix *Index) collapsedDocs(ctx context.Context, q query.Query, p *plan, req 
 			page := req
 			page.From, page.Size = max(req.From-len(whole), 0), req.Size-n
 			more := &SearchResult{}
-			if _, err := ix.collapsed(ctx, anyGroup(rest), p, page, more); err != nil {
+			if _, err := ix.collapsed(ctx, anyGroup(rest, false), p, page, more); err != nil {
 				return nil, err
 			}
 			out.Hits = append(out.Hits, more.Hits...)
+			apart = out.Hits[n:]
 		}
 	}
 	out.Total = uint64(len(docs))
-	if err := ix.spread(ctx, p, out.Hits); err != nil {
+	if err := ix.spread(ctx, p, apart); err != nil {
 		return nil, err
 	}
 	return perDoc, nil

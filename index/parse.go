@@ -95,7 +95,8 @@ func ParseReply(path, docID string, data []byte) (*Reply, error) {
 	if fm == nil && fmLine > 0 && len(body) == len(data) {
 		return nil, fail(fmLine, fmt.Errorf("%w: opened here and never closed", ErrFrontMatter))
 	}
-	if n := expandedSize(fm, MaxFrontMatterSize); n > MaxFrontMatterSize {
+	fmSize := expandedSize(fm, MaxFrontMatterSize)
+	if fmSize > MaxFrontMatterSize {
 		return nil, fail(fmLine, fmt.Errorf("%w: its values decode to more than %d KB (YAML aliases repeating a value?)", ErrFrontMatter, MaxFrontMatterSize>>10))
 	}
 
@@ -157,9 +158,9 @@ func ParseReply(path, docID string, data []byte) (*Reply, error) {
 		// carries its title into the index.
 		r.Sections = []Section{{Num: 0}}
 	}
-	if repeated := (len(r.Title) + expandedSize(fm, MaxRepeatedBytes)) * len(r.Sections); repeated > MaxRepeatedBytes {
+	if each := len(r.Title) + fmSize; each*len(r.Sections) > MaxRepeatedBytes {
 		return nil, fail(cmp.Or(lines["title"], fmLine), fmt.Errorf("%w: its title and front matter (%d KB) would be repeated on each of its %d sections, %d MB in all, more than the limit of %d MB; shorten the title",
-			ErrTooBig, (len(r.Title)+expandedSize(fm, MaxRepeatedBytes))>>10, len(r.Sections), repeated>>20, MaxRepeatedBytes>>20))
+			ErrTooBig, each>>10, len(r.Sections), each*len(r.Sections)>>20, MaxRepeatedBytes>>20))
 	}
 	r.Info = ExtractReplyInfo(r.Title, replyLines(r), r.Meta)
 	return r, nil
