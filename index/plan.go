@@ -230,7 +230,7 @@ func planWith(q string, readings []Reading, partQuery func(queryPart) query.Quer
 		seen[key], inGroup[key] = seen[key] || alone, true
 		if t := strings.TrimSpace(key.Text); !part.Negated && utf8.RuneCountInString(t) == 1 {
 			if singles[t] = true; len(singles) > MaxSingleCharacters {
-				return nil, fmt.Errorf("%w: the query %q has more than %d different parts of one character; each matches most sections, so together they cost seconds: join them into words", ErrBadQuery, truncateRunes(q, 40), MaxSingleCharacters)
+				return nil, fmt.Errorf("%w: the query %q has more than %d different parts of one character; each matches most sections, so together they cost seconds: join them into words", ErrBadQuery, q, MaxSingleCharacters)
 			}
 		}
 		pq := partQuery(part)
@@ -276,14 +276,6 @@ func planWith(q string, readings []Reading, partQuery func(queryPart) query.Quer
 // have: each is a prefix of every bigram that starts with it (的 matches
 // most sections), and sixteen of them cost 3 to 10 s.
 const MaxSingleCharacters = 8
-
-// truncateRunes is s cut to n characters, for messages.
-func truncateRunes(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n]) + "…"
-	}
-	return s
-}
 
 // boostReading lifts a section for which a reading holds above every
 // section that only holds the part's words: the reading's filter, a term
