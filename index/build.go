@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -79,10 +80,19 @@ type BuildSummary struct {
 	Sections   int
 	Bytes      int64
 	IndexBytes int64 // size of the new index on disk
-	// Changes is what an incremental run changed; nil for a full one.
-	// When it is empty no new generation was made and Path is the one
-	// being served.
+	// Changes is what an incremental run changed in the source tree; nil
+	// for a full one. Kept says the run found nothing to do (no change in
+	// the source, no write in the journal its generation does not
+	// apply): no new generation was made and Path is the one being
+	// served.
 	Changes *Changes
+	Kept    bool
+	// Writes are the journal's writes the new generation applies over the
+	// source tree (see Write), without their text; Retired the entries
+	// the source tree overtook, removed from the journal once the new
+	// generation was swapped in.
+	Writes  []Write
+	Retired []RetiredWrite
 	// Stale lists what interrupted builds had left, removed by this one.
 	Stale   []string
 	Skipped []*FileError
@@ -135,11 +145,23 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 	defer lock.release()
 	stale := removeStale(opts.Index)
 
+	// The journal is read before the source tree is listed and before
+	// anything is copied: a write made later is in the generation being
+	// replaced only, and the server that takes up this one applies it
+	// (see Live.Reload); one made before is in what an incremental run
+	// copies, and is applied again here.
+	jw, err := journalOf(opts.Index).readLocked()
+	if err != nil {
+		return nil, err
+	}
 	files, dups, err := listSources(opts.Source, opts.LinksOutside)
 	if err != nil {
 		return nil, err
 	}
 	afterListing()
+	found := len(files) + len(dups)
+	writes := planWrites(jw, files)
+	files = slices.DeleteFunc(files, func(f sourceFile) bool { return writes.apply[f.docID] != nil })
 	variant := opts.Variant
 	if variant == "" {
 		variant = VariantGovsearch
@@ -159,28 +181,49 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 		Dictionary: dictionaryVersion(opts.UserDict), UserDict: opts.UserDictFile,
 		Synonyms: syn.Version(), SynonymsFile: opts.SynonymsFile,
 		Source: src, Kind: "full", Documents: map[string]ManifestEntry{},
+		Writes: map[string]ManifestWrite{}, Retired: map[string]ManifestWrite{},
 	}
-	sum := &BuildSummary{Kind: want.Kind, Files: len(files) + len(dups), Skipped: dups, Stale: stale}
+	sum := &BuildSummary{Kind: want.Kind, Files: found, Skipped: dups, Stale: stale, Retired: writes.retired}
+	for _, rw := range writes.retired {
+		mw := manifestWrite(&rw.Write)
+		mw.Reason = rw.Reason
+		want.Retired[rw.DocID] = mw
+	}
 
 	// An incremental run reads what the index was built from, hashes the
 	// tree and re-reads only what changed.
 	var prev *Manifest
 	var prevPath string
+	var drop []string // the sections to delete from the copy, but those Removed
 	if opts.Incremental {
-		if prev, prevPath, files, err = planIncremental(ctx, opts, files, want, sum); err != nil {
+		inc, err := planIncremental(ctx, opts, files, writes, want, sum)
+		if err != nil {
 			return nil, err
 		}
-		if sum.Changes.Empty() {
+		prev, prevPath, files, drop = inc.prev, inc.prevPath, inc.files, inc.drop
+		if sum.Changes.Empty() && inc.writesSeen {
 			// Nothing to re-read; but a damaged index is not up to date.
 			if err := checkServedGeneration(prevPath); err != nil {
 				return nil, fmt.Errorf("incremental: index %s: %w: %w: run govsearch index without -incremental", prevPath, err, ErrNeedsFullBuild)
 			}
-			sum.Path, sum.IndexBytes = prevPath, dirSize(prevPath)
+			sum.Path, sum.IndexBytes, sum.Kept = prevPath, dirSize(prevPath), true
+			sum.Writes = pendingOf(writes.apply)
 			sum.Elapsed, sum.PeakRSS = time.Since(start), peakRSS()
 			sortSkipped(sum.Skipped)
 			return sum, nil
 		}
 	}
+	// The journal's puts are indexed like files, from their entries; its
+	// deletes leave their doc_ids out (and out of the copy: drop).
+	for _, id := range slices.Sorted(maps.Keys(writes.apply)) {
+		w := writes.apply[id]
+		if w.Kind == WritePut {
+			files = append(files, sourceFile{path: w.file, docID: id, write: w})
+		} else {
+			want.Writes[id] = manifestWrite(w)
+		}
+	}
+	sum.Writes = pendingOf(writes.apply)
 
 	m, err := newMapping(opts.UserDict, variant)
 	if err != nil {
@@ -377,7 +420,7 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 		return sectionIDsOf(ctx, bi, docID)
 	}
 	if sum.Changes != nil {
-		for _, id := range sum.Changes.Removed {
+		for _, id := range append(slices.Clone(sum.Changes.Removed), drop...) {
 			ids, err := oldSections(id)
 			if err != nil {
 				finishWrites()
@@ -396,6 +439,21 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 		}
 		if res.err != nil {
 			sum.Skipped = append(sum.Skipped, res.err)
+			if res.file.write != nil {
+				// A put that no longer parses (a later govsearch's
+				// limits) is reported, and its document left out, by
+				// every build until its entry is removed: neither the
+				// copy's version nor the source file it overrode.
+				ids, err := oldSections(res.file.docID)
+				if err != nil {
+					finishWrites()
+					return nil, fmt.Errorf("remove %q: %w", res.file.docID, err)
+				}
+				for _, sid := range ids {
+					batch.Delete(sid)
+				}
+				continue
+			}
 			// A changed file that no longer parses keeps its old
 			// version in the index (and in the manifest, with the old
 			// hash, so that the next run tries it again).
@@ -432,8 +490,14 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 				flush()
 			}
 		}
-		res.entry.Sections = len(r.Sections)
-		want.Documents[r.DocID] = res.entry
+		if w := res.file.write; w != nil {
+			mw := manifestWrite(w)
+			mw.Sections = len(r.Sections)
+			want.Writes[r.DocID] = mw
+		} else {
+			res.entry.Sections = len(r.Sections)
+			want.Documents[r.DocID] = res.entry
+		}
 		sum.Documents++
 		if r.encoding != encodingUTF8 {
 			sum.Transcoded = append(sum.Transcoded, Transcoded{Path: r.path, From: r.encoding})
@@ -489,6 +553,10 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 		return nil, err
 	}
 	removeOldGenerations(opts.Index, gen, previous)
+	// Only now that the generation that no longer applies them is served.
+	if err := journalOf(opts.Index).retire(writes.retiredWrites()); err != nil {
+		sum.Skipped = append(sum.Skipped, &FileError{Path: filepath.Join(opts.Index, writesDir), Err: err})
+	}
 	sum.Path = final
 	sum.IndexBytes = dirSize(final)
 	sum.Elapsed = time.Since(start)
@@ -516,34 +584,70 @@ func init() {
 // diskError turns bleve's text of a failed write into an error that says
 // what to do when the disk is full or a file size limit was reached.
 func diskError(msg string) error {
-	for _, cause := range []string{"no space left on device", "file too large", "disk quota exceeded"} {
-		if strings.Contains(msg, cause) {
-			return fmt.Errorf("%s: %s: free space (or raise the limit) and run the build again; the index being served is unchanged", cause, msg)
-		}
+	if cause := diskFullCause(errors.New(msg)); cause != "" {
+		return fmt.Errorf("%s: %s: free space (or raise the limit) and run the build again; the index being served is unchanged", cause, msg)
 	}
 	return errors.New(msg)
 }
 
+// incrementalPlan is what an incremental run does to the copy of the
+// generation being served (prevPath, built from prev).
+type incrementalPlan struct {
+	prev     *Manifest
+	prevPath string
+	// files are those to read again (added and changed, and those the
+	// journal gave back to the source tree); drop the doc_ids whose
+	// sections go without a file read again, besides Changes.Removed.
+	files []sourceFile
+	drop  []string
+	// writesSeen says the served generation's build applied the same
+	// journal writes: with no change in the source, nothing is to do.
+	writesSeen bool
+}
+
 // planIncremental works out an incremental run from the manifest of the
-// generation being served: it returns that manifest and generation, and
-// the files to re-read (added and changed); it records the unchanged
-// documents in want and what changed in want and sum.
-func planIncremental(ctx context.Context, opts BuildOptions, files []sourceFile, want *Manifest, sum *BuildSummary) (*Manifest, string, []sourceFile, error) {
+// generation being served and the journal's writes (files holds none of
+// the doc_ids they apply to); it records the unchanged documents in want
+// and what changed in want and sum. The documents the journal decides, or
+// decided for the served generation, are not compared with the source:
+// what the copy holds of them may come from a write, so they are all
+// indexed again (from their entry, or from the source that has them back)
+// or dropped.
+func planIncremental(ctx context.Context, opts BuildOptions, files []sourceFile, writes writePlan, want *Manifest, sum *BuildSummary) (*incrementalPlan, error) {
 	prevPath, err := currentPath(opts.Index)
 	if err != nil {
-		return nil, "", nil, fmt.Errorf("incremental: %w: %w", ErrNeedsFullBuild, err)
+		return nil, fmt.Errorf("incremental: %w: %w", ErrNeedsFullBuild, err)
 	}
 	prev, err := readManifest(prevPath)
 	if err != nil {
-		return nil, "", nil, fmt.Errorf("incremental: %w: the index has no manifest of what it was built from (%w)", ErrNeedsFullBuild, err)
+		return nil, fmt.Errorf("incremental: %w: the index has no manifest of what it was built from (%w)", ErrNeedsFullBuild, err)
 	}
 	if err := prev.checkCompatible(want); err != nil {
-		return nil, "", nil, fmt.Errorf("incremental: %w", err)
+		return nil, fmt.Errorf("incremental: %w", err)
 	}
 	want.Kind, sum.Kind = "incremental", "incremental"
+	plan := &incrementalPlan{prev: prev, prevPath: prevPath, writesSeen: len(writes.retired) == 0 && len(writes.apply) == len(prev.Writes)}
+	decided := map[string]bool{}
+	for id, w := range writes.apply {
+		decided[id] = true
+		plan.writesSeen = plan.writesSeen && prev.Writes[id].Stamp == w.stamp
+	}
+	for id := range prev.Writes {
+		decided[id] = true
+	}
+	for _, rw := range writes.retired {
+		decided[rw.DocID] = true
+	}
+	for id := range decided {
+		delete(prev.Documents, id)
+	}
 	current, unreadable := hashSources(ctx, files, opts.Workers)
 	if err := ctx.Err(); err != nil {
-		return nil, "", nil, fmt.Errorf("build index: %w", err)
+		return nil, fmt.Errorf("build index: %w", err)
+	}
+	for id := range decided {
+		delete(current, id)
+		delete(unreadable, id)
 	}
 	for id, fe := range unreadable {
 		// A file that cannot be read now keeps what was indexed of it;
@@ -578,8 +682,22 @@ func planIncremental(ctx context.Context, opts BuildOptions, files []sourceFile,
 	for _, id := range append(slices.Clone(changes.Added), changes.Changed...) {
 		reread[id] = true
 	}
-	files = slices.DeleteFunc(files, func(f sourceFile) bool { return !reread[f.docID] })
-	return prev, prevPath, files, nil
+	inSource := map[string]bool{}
+	for _, f := range files {
+		inSource[f.docID] = true
+	}
+	for id := range decided {
+		switch {
+		case writes.apply[id] != nil && writes.apply[id].Kind == WritePut: // indexed from its entry
+		case writes.apply[id] == nil && inSource[id]:
+			reread[id] = true
+		default:
+			plan.drop = append(plan.drop, id)
+		}
+	}
+	slices.Sort(plan.drop)
+	plan.files = slices.DeleteFunc(files, func(f sourceFile) bool { return !reread[f.docID] })
+	return plan, nil
 }
 
 // sortSkipped puts the report in path order: workers finish in any order.
@@ -649,10 +767,13 @@ func contentHash(data []byte) string {
 	return hex.EncodeToString(h[:])
 }
 
-// sourceFile is one input file: where it is and what doc_id it gets.
+// sourceFile is one input file: where it is and what doc_id it gets; or
+// a put from the write journal (write), indexed instead of the source
+// file with its doc_id.
 type sourceFile struct {
 	path  string
 	docID string
+	write *Write
 }
 
 // afterListing runs once a build has listed its source tree; tests change
@@ -742,6 +863,9 @@ func within(root, path string) bool {
 // readSource reads one file whole, refusing what is not a regular file
 // or is too big to be a reply.
 func readSource(f sourceFile) ([]byte, *FileError) {
+	if f.write != nil {
+		return []byte(f.write.Markdown), nil
+	}
 	st, err := os.Stat(f.path)
 	if err != nil {
 		return nil, &FileError{Path: f.path, Err: err}

@@ -416,6 +416,10 @@ type FolderStatus struct {
 	// Damaged says what is wrong with the current link ("" when it names
 	// a generation): the folder serves nothing until a full build.
 	Damaged string
+	// Writes are the writes pending in the folder's journal, newest first
+	// (see Write); JournalDamaged says why they could not be read.
+	Writes         []Write
+	JournalDamaged string
 }
 
 // Status reports on the index folder dir.
@@ -434,6 +438,9 @@ func Status(dir string) (*FolderStatus, error) {
 		}
 	}
 	st.Building, st.BuildingBy = buildLocked(dir)
+	if st.Writes, err = PendingWrites(dir); err != nil {
+		st.JournalDamaged = err.Error()
+	}
 	if st.Building {
 		st.Stale = nil // the running build's own work in progress
 	}

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -78,6 +79,7 @@ type Index struct {
 	// suggest caches the candidates of Suggest.
 	suggestMu sync.Mutex
 	suggest   *suggestions
+	closed    atomic.Bool
 }
 
 // OpenOptions configure an opened index.
@@ -233,8 +235,13 @@ func Exists(dir string) bool {
 	return err == nil
 }
 
-// Close closes the index. Searches must have finished.
+// Close closes the index. Searches must have finished. A second Close does
+// nothing (scorch would panic): Live closes an index it failed to open
+// again after a refused write, and keeps it to refuse calls with.
 func (ix *Index) Close() error {
+	if ix.closed.Swap(true) {
+		return nil
+	}
 	if err := ix.bleve.Close(); err != nil {
 		return fmt.Errorf("close index %s: %w", ix.path, err)
 	}

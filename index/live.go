@@ -29,9 +29,15 @@ type Live struct {
 
 	mu  sync.Mutex
 	cur *liveRef
-	// reloadMu serializes reloads: two at once (a SIGHUP and a rebuild)
-	// would both open the new generation, and only one process handle
-	// may hold an index.
+	// paused, under mu, holds new calls back while the served index is
+	// opened again (see reopen); idle is signalled as calls return.
+	paused bool
+	idle   *sync.Cond
+	// reloadMu serializes reloads and writes: two reloads at once (a
+	// SIGHUP and a rebuild) would both open the new generation, and only
+	// one process handle may hold an index; a write during a reload could
+	// land on the generation being swapped out after the reload applied
+	// the journal to the new one.
 	reloadMu sync.Mutex
 
 	rebuildMu sync.Mutex
@@ -112,20 +118,60 @@ var ErrBusy = errors.New("busy")
 // newest intact one the folder still holds (a build keeps the previous
 // generation), and Fallback says so: a server answering from last night's
 // index is better than none, as long as it says it loudly.
+//
+// The journal's writes the generation does not hold yet (made while it was
+// built, or not applied before a crash) are applied to it first: a server
+// that cannot apply them (a full disk) refuses to start rather than serve
+// a deleted document again.
 func OpenLive(dir string, opts OpenOptions) (*Live, error) {
 	ix, err := OpenWith(dir, opts)
-	if err == nil {
-		return &Live{dir: dir, opts: opts, cur: &liveRef{ix: ix}}, nil
-	}
-	if !errors.Is(err, ErrCorrupt) {
+	var fallback error
+	if errors.Is(err, ErrCorrupt) {
+		var ferr error
+		if ix, ferr = openFallback(dir, opts); ferr != nil {
+			return nil, fmt.Errorf("%w (and no older generation to fall back to: %v)", err, ferr)
+		}
+		fallback = fmt.Errorf("serving the older generation %s: %w", filepath.Base(ix.Path()), err)
+	} else if err != nil {
 		return nil, err
 	}
-	ix, ferr := openFallback(dir, opts)
-	if ferr != nil {
-		return nil, fmt.Errorf("%w (and no older generation to fall back to: %v)", err, ferr)
+	if err := catchUp(dir, ix); err != nil {
+		ix.Close()
+		return nil, err
 	}
-	return &Live{dir: dir, opts: opts, cur: &liveRef{ix: ix},
-		fallback: fmt.Errorf("serving the older generation %s: %w", filepath.Base(ix.Path()), err)}, nil
+	l := &Live{dir: dir, opts: opts, cur: &liveRef{ix: ix}, fallback: fallback}
+	l.idle = sync.NewCond(&l.mu)
+	return l, nil
+}
+
+// catchUp applies to ix, a generation about to be served, the journal's
+// writes it does not hold (see Index.reflects): those made while its build
+// ran, after the build had read the journal, are in the generation being
+// replaced only, and taking up the new one must not undo them. A put that
+// no longer parses is left to the builds, which report it.
+func catchUp(dir string, ix *Index) error {
+	ctx := context.Background()
+	ws, err := journalOf(dir).readLocked()
+	if err != nil {
+		return err
+	}
+	for _, w := range ws {
+		ok, err := ix.reflects(ctx, w)
+		if err == nil && !ok {
+			err = ix.apply(ctx, w)
+		}
+		var fe *FileError
+		if errors.As(err, &fe) {
+			continue
+		}
+		if err != nil {
+			if diskFullCause(err) != "" {
+				err = fmt.Errorf("%w: %w", ErrNoSpace, err)
+			}
+			return fmt.Errorf("apply the journal's %s of %q to %s, which was built without it: %w", w.Kind, w.DocID, filepath.Base(ix.Path()), err)
+		}
+	}
+	return nil
 }
 
 // openFallback opens the newest generation of dir, other than the one
@@ -171,6 +217,9 @@ func (l *Live) Fallback() error {
 func (l *Live) acquire() *liveRef {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	for l.paused {
+		l.idle.Wait()
+	}
 	l.cur.users++
 	return l.cur
 }
@@ -179,6 +228,9 @@ func (l *Live) release(r *liveRef) {
 	l.mu.Lock()
 	r.users--
 	closeIt := r.retired && r.users == 0
+	if r.users == 0 && l.paused {
+		l.idle.Broadcast()
+	}
 	l.mu.Unlock()
 	if closeIt {
 		r.ix.Close()
@@ -194,7 +246,9 @@ func (l *Live) Path() string {
 
 // Reload takes up the generation the index folder's current link names,
 // if it is not the one being served; it reports whether it swapped. The
-// old index closes once the calls on it have returned.
+// old index closes once the calls on it have returned. The journal's
+// writes the new generation's build did not see are applied to it first;
+// when that fails the old one goes on being served.
 func (l *Live) Reload() (bool, error) {
 	l.reloadMu.Lock()
 	defer l.reloadMu.Unlock()
@@ -210,6 +264,10 @@ func (l *Live) Reload() (bool, error) {
 	}
 	ix, err := OpenWith(l.dir, l.opts)
 	if err != nil {
+		return false, err
+	}
+	if err := catchUp(l.dir, ix); err != nil {
+		ix.Close()
 		return false, err
 	}
 	l.mu.Lock()
@@ -293,9 +351,17 @@ func (l *Live) Document(ctx context.Context, docID string) (*Reply, error) {
 	return with(l, func(ix *Index) (*Reply, error) { return ix.Document(ctx, docID) })
 }
 
-// Stats reports on the current index.
+// Stats reports on the current index, and on the writes pending in the
+// index folder's journal.
 func (l *Live) Stats(ctx context.Context) (*Stats, error) {
-	return with(l, func(ix *Index) (*Stats, error) { return ix.Stats(ctx) })
+	st, err := with(l, func(ix *Index) (*Stats, error) { return ix.Stats(ctx) })
+	if err != nil {
+		return nil, err
+	}
+	if st.Writes, err = PendingWrites(l.dir); err != nil {
+		return nil, err
+	}
+	return st, nil
 }
 
 // Suggest completes a prefix from the current index.
@@ -317,15 +383,129 @@ func (l *Live) Highlighter(q string) *Highlighter {
 	return h
 }
 
-// Put adds or replaces a document in the current index.
+// Put adds or replaces a document (parsed by ParseReply) in the served
+// index and keeps it in the index folder's write journal, so that every
+// later build applies it until the source tree changes the document (see
+// Write). The journal entry is on disk before the served index changes; a
+// write the index cannot make durable is undone in both before Put
+// returns, so a refused write is never served. ErrNoSpace when the disk is
+// full. It reports whether the document is new.
 func (l *Live) Put(ctx context.Context, reply *Reply) (bool, error) {
-	return with(l, func(ix *Index) (bool, error) { return ix.Put(ctx, reply) })
+	if reply.markdown == nil {
+		return false, fmt.Errorf("put %q: no Markdown to keep in the journal (a document put must come from ParseReply)", reply.DocID)
+	}
+	var created bool
+	err := l.write(&Write{Kind: WritePut, DocID: reply.DocID, Markdown: string(reply.markdown)}, func(ix *Index, stamp string) (err error) {
+		created, err = ix.put(ctx, reply, stamp)
+		return err
+	})
+	return created, err
 }
 
-// Delete removes a document from the current index.
+// Delete removes a document from the served index and keeps the deletion
+// in the index folder's write journal, as Put does; ErrNotFound, with
+// nothing written, when there is no such document.
 func (l *Live) Delete(ctx context.Context, docID string) error {
-	_, err := with(l, func(ix *Index) (struct{}, error) { return struct{}{}, ix.Delete(ctx, docID) })
+	return l.write(&Write{Kind: WriteDelete, DocID: docID}, func(ix *Index, stamp string) error {
+		return ix.delete(ctx, docID, stamp)
+	})
+}
+
+// write records w in the journal and then applies it to the served index.
+// When applying fails, the entry is undone and the index opened again
+// from disk (see reopen), so that nothing of the write stays visible.
+func (l *Live) write(w *Write, apply func(ix *Index, stamp string) error) error {
+	l.reloadMu.Lock()
+	defer l.reloadMu.Unlock()
+	if l.closed.Load() {
+		return fmt.Errorf("%s %q: %w", w.Kind, w.DocID, errLiveClosed)
+	}
+	r := l.acquire()
+	applied, err := l.record(r, w, apply)
+	l.release(r)
+	if applied {
+		// A batch bleve could not persist stays in scorch's memory.
+		if rerr := l.reopen(r); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+	}
+	if diskFullCause(err) != "" && !errors.Is(err, ErrNoSpace) {
+		err = fmt.Errorf("%w: %w", ErrNoSpace, err)
+	}
 	return err
+}
+
+// record journals w and applies it to r's index, holding the journal's
+// lock throughout so that no build reads an entry that may yet be undone.
+// applied says whether a failed w reached bleve.
+func (l *Live) record(r *liveRef, w *Write, apply func(ix *Index, stamp string) error) (applied bool, err error) {
+	if w.Kind == WriteDelete {
+		ids, err := guard(r, func(ix *Index) ([]string, error) { return ix.sectionIDs(context.Background(), w.DocID) })
+		if err != nil {
+			return false, fmt.Errorf("delete %q: %w", w.DocID, err)
+		}
+		if len(ids) == 0 {
+			return false, fmt.Errorf("delete %q: %w", w.DocID, ErrNotFound)
+		}
+	}
+	if m, err := readManifest(r.ix.Path()); err == nil {
+		w.SourceSHA256 = m.sourceHash(w.DocID)
+	}
+	w.Written = time.Now().UTC()
+	j := journalOf(l.dir)
+	unlock, err := j.lock()
+	if err != nil {
+		return false, err
+	}
+	defer unlock()
+	undo, keep, err := j.record(w)
+	if err != nil {
+		return false, err
+	}
+	_, err = guard(r, func(ix *Index) (struct{}, error) { return struct{}{}, apply(ix, w.stamp) })
+	if err == nil {
+		keep()
+		return false, nil
+	}
+	if uerr := undo(); uerr != nil {
+		// The refusal stands, but the entry may take effect at the
+		// next build: the operator must know.
+		err = fmt.Errorf("%w; and its journal entry %s could not be removed (%v): remove it before the next build", err, w.file, uerr)
+	}
+	return !errors.Is(err, ErrNotFound), err
+}
+
+// reopen replaces r, when it is still the index served, with its
+// generation opened again from disk. A batch bleve could not persist (a
+// full disk) stays in scorch's memory, served, and its persister retries
+// it for ever: a refused write would be visible at once and durable once
+// space is freed. Closing the index drops it. New calls wait meanwhile;
+// the caller holds none. If the generation cannot be opened again, calls
+// are refused with ErrDamaged until a reload or a restart.
+func (l *Live) reopen(r *liveRef) error {
+	l.mu.Lock()
+	if l.cur != r {
+		l.mu.Unlock()
+		return nil // swapped out: it closes, and drops the write, after its last call
+	}
+	l.paused = true
+	for r.users > 0 {
+		l.idle.Wait()
+	}
+	l.mu.Unlock()
+	r.ix.Close()
+	ix, err := openGeneration(l.dir, r.ix.Path(), l.opts)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.paused = false
+	l.idle.Broadcast()
+	if err != nil {
+		e := fmt.Errorf("%w: %s could not be opened again after a refused write (%v); restart the server", ErrDamaged, filepath.Base(r.ix.Path()), err)
+		r.damaged.CompareAndSwap(nil, &e)
+		return e
+	}
+	l.cur = &liveRef{ix: ix}
+	return nil
 }
 
 // RebuildStatus is the state of the last rebuild started by StartRebuild.
@@ -341,8 +521,9 @@ type RebuildStatus struct {
 // StartRebuild rebuilds the index from opts.Source in the background (into
 // this Live's folder: opts.Index is ignored) and takes the new index up
 // when it is complete; ErrBusy when a rebuild is running. Searches go on
-// on the old index meanwhile. Documents put or deleted on the old index
-// during the rebuild are not in the new one unless the source holds them.
+// on the old index meanwhile. Like every build it applies the journal's
+// writes, and documents put or deleted during the rebuild are applied to
+// the new index when it is taken up (see Reload).
 func (l *Live) StartRebuild(opts BuildOptions, log func(string, ...any)) error {
 	l.rebuildMu.Lock()
 	defer l.rebuildMu.Unlock()

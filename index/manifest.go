@@ -51,8 +51,16 @@ type Manifest struct {
 	BuiltAt time.Time `json:"built_at"`
 	Kind    string    `json:"kind"`
 	Changes *Changes  `json:"changes,omitempty"`
-	// Documents maps each indexed doc_id to its source file.
+	// Documents maps each doc_id indexed from the source tree to its
+	// source file.
 	Documents map[string]ManifestEntry `json:"documents"`
+	// Writes are the journal's writes (PUT and DELETE through the admin
+	// API, see Write) the generation applies over the source tree, by
+	// doc_id: a put's document is indexed instead of its source file, a
+	// deleted one is left out. Retired are the entries its build found
+	// the source tree had overtaken, and removed from the journal.
+	Writes  map[string]ManifestWrite `json:"writes,omitempty"`
+	Retired map[string]ManifestWrite `json:"retired,omitempty"`
 }
 
 // ManifestEntry is one indexed source file.

@@ -104,7 +104,7 @@ func ParseReply(path, docID string, data []byte) (*Reply, error) {
 		return nil, fail(line, fmt.Errorf("%w: an HTML page; convert it to Markdown (pandoc -t gfm) first", ErrNotMarkdown))
 	}
 
-	r := &Reply{DocID: docID, encoding: encoding}
+	r := &Reply{DocID: docID, encoding: encoding, markdown: data}
 	// Keys in the order they are written, so that a file with several bad
 	// keys always reports the first.
 	keys := make([]string, 0, len(fm))

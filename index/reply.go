@@ -30,6 +30,10 @@ type Reply struct {
 	path string // the file it was read from, for errors
 	// encoding is what the file was transcoded from ("" for UTF-8).
 	encoding string
+	// markdown is the text it was parsed from (decoded, line ends
+	// normalized): what Live.Put keeps in the write journal, for builds
+	// to parse again.
+	markdown []byte
 }
 
 // Section is the unit govsearch indexes and returns: one outline section of

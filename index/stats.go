@@ -56,6 +56,10 @@ type Stats struct {
 	// manifests were kept.
 	BuildKind string
 	Changes   *Changes
+	// Writes are the writes pending in the index folder's journal (see
+	// Write), newest first, without their text; Live.Stats lists them,
+	// an Index alone knows no folder.
+	Writes []Write
 }
 
 // dictionaryVersion identifies the government terms and a canonical user

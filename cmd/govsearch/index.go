@@ -133,12 +133,14 @@ func printSummary(w io.Writer, s *index.BuildSummary) {
 				fmt.Fprintf(w, "  %s %s\n", l.sign, id)
 			}
 		}
-		if c.Empty() {
+		if s.Kept {
+			printWrites(w, s)
 			fmt.Fprintf(w, "nothing changed: still serving %s\n", s.Path)
 			printSkipped(w, s)
 			return
 		}
 	}
+	printWrites(w, s)
 	mb := float64(s.Bytes) / 1e6
 	fmt.Fprintf(w, "indexed %d documents, %d sections, %.1f MB in %s (%.2f MB/s, %.0f docs/s)\n",
 		s.Documents, s.Sections, mb, s.Elapsed.Round(time.Millisecond), mb/s.Elapsed.Seconds(), float64(s.Documents)/s.Elapsed.Seconds())
@@ -147,6 +149,39 @@ func printSummary(w io.Writer, s *index.BuildSummary) {
 		fmt.Fprintf(w, "peak memory (RSS): %.0f MB\n", float64(s.PeakRSS)/(1<<20))
 	}
 	printSkipped(w, s)
+}
+
+// listedWrites bounds the writes a summary or a status lists one by one.
+const listedWrites = 20
+
+// printWrites says which documents come from the write journal rather
+// than from the source tree, and which entries the source tree overtook.
+func printWrites(w io.Writer, s *index.BuildSummary) {
+	if len(s.Writes) > 0 {
+		fmt.Fprintf(w, "write journal: %d writes applied over the source tree:\n", len(s.Writes))
+		listWrites(w, s.Writes)
+	}
+	if len(s.Retired) > 0 {
+		fmt.Fprintf(w, "write journal: %d writes retired, the source tree has the last word:\n", len(s.Retired))
+		for i, r := range s.Retired {
+			if i == listedWrites {
+				fmt.Fprintf(w, "  … and %d more\n", len(s.Retired)-i)
+				break
+			}
+			fmt.Fprintf(w, "  %s %s: %s\n", r.Kind, r.DocID, r.Reason)
+		}
+	}
+}
+
+// listWrites prints the first listedWrites writes, one a line.
+func listWrites(w io.Writer, ws []index.Write) {
+	for i, wr := range ws {
+		if i == listedWrites {
+			fmt.Fprintf(w, "  … and %d more\n", len(ws)-i)
+			break
+		}
+		fmt.Fprintf(w, "  %s %s (%s)\n", wr.Kind, wr.DocID, wr.Written.Format(time.RFC3339))
+	}
 }
 
 func printSkipped(w io.Writer, s *index.BuildSummary) {
@@ -190,6 +225,15 @@ func printStatus(w io.Writer, dir string, st *index.FolderStatus) {
 		}
 	} else if st.Current != "" {
 		fmt.Fprintln(w, "manifest: none (built by an older govsearch; the next full build writes one)")
+	}
+	switch {
+	case st.JournalDamaged != "":
+		fmt.Fprintf(w, "pending writes: unreadable: %s\n", st.JournalDamaged)
+	case len(st.Writes) == 0:
+		fmt.Fprintln(w, "pending writes: none")
+	default:
+		fmt.Fprintf(w, "pending writes: %d (PUT and DELETE through the admin API, applied by every build until the source tree changes the document), newest first:\n", len(st.Writes))
+		listWrites(w, st.Writes)
 	}
 	fmt.Fprintf(w, "generations: %s\n", strings.Join(st.Generations, ", "))
 	for _, name := range st.Stale {
