@@ -17,14 +17,16 @@ import (
 	"github.com/govsearch/govsearch/index"
 )
 
-// DocumentWriter is what the admin routes need of an index; *index.Index
-// implements it.
+// DocumentWriter is what the admin routes need of an index; *index.Live
+// implements it, keeping each write in the index folder's journal so that
+// later builds do not undo it, and refusing a write it cannot make
+// durable (index.ErrNoSpace on a full disk) with nothing changed.
 type DocumentWriter interface {
 	Put(ctx context.Context, r *index.Reply) (created bool, err error)
 	Delete(ctx context.Context, docID string) error
 }
 
-var _ DocumentWriter = (*index.Index)(nil)
+var _ DocumentWriter = (*index.Live)(nil)
 
 // maxDocumentBytes bounds a document sent to PUT /v1/documents/{doc_id}.
 const maxDocumentBytes = 16 << 20

@@ -238,3 +238,28 @@ func TestReindexRoutes(t *testing.T) {
 		t.Errorf("reindex without an admin token configured: %d", rec.Code)
 	}
 }
+
+// fullDiskWriter refuses every write as Live does on a full disk.
+type fullDiskWriter struct{ fakeSearcher }
+
+func (f *fullDiskWriter) Put(ctx context.Context, r *index.Reply) (bool, error) {
+	return false, fmt.Errorf("record put %q in the write journal: %w: write /data/index/writes/x.json.tmp: no space left on device", r.DocID, index.ErrNoSpace)
+}
+
+func (f *fullDiskWriter) Delete(ctx context.Context, id string) error {
+	return fmt.Errorf("delete %q: %w: no space left on device", id, index.ErrNoSpace)
+}
+
+// A write refused for want of disk space is a 507 insufficient_storage, as
+// the contract documents, saying nothing changed and naming no server path.
+func TestAdminWriteOnFullDisk(t *testing.T) {
+	h := NewHandler(&fullDiskWriter{}, Options{AdminToken: "s3cret"})
+	for _, method := range []string{"PUT", "DELETE"} {
+		rec := send(t, h, method, "/v1/documents/a%2Fb", "s3cret", newDoc)
+		body := rec.Body.String()
+		if rec.Code != http.StatusInsufficientStorage || !strings.Contains(body, `"code":"insufficient_storage"`) ||
+			!strings.Contains(body, "nothing changed") || strings.Contains(body, "/data/index") {
+			t.Errorf("%s on a full disk: %d %s", method, rec.Code, body)
+		}
+	}
+}

@@ -289,6 +289,22 @@ type statsJSON struct {
 	// incremental build changed.
 	BuildKind string       `json:"build_kind"`
 	Changes   *changesJSON `json:"changes,omitempty"`
+	// PendingWrites counts the writes in the index folder's journal
+	// (PUT and DELETE through the admin API, applied by every build until
+	// the source tree changes the document); Writes lists the newest
+	// maxListedWrites of them.
+	PendingWrites int                `json:"pending_writes"`
+	Writes        []pendingWriteJSON `json:"writes"`
+}
+
+// maxListedWrites bounds the writes /v1/stats lists.
+const maxListedWrites = 20
+
+// pendingWriteJSON is one pending write.
+type pendingWriteJSON struct {
+	DocID   string `json:"doc_id"`
+	Kind    string `json:"kind"`
+	Written string `json:"written"`
 }
 
 // changesJSON counts what an incremental build changed.
@@ -325,6 +341,10 @@ func (h *handlers) stats(w http.ResponseWriter, r *http.Request) {
 	}
 	if c := st.Changes; c != nil {
 		out.Changes = &changesJSON{len(c.Added), len(c.Changed), len(c.Removed), c.Unchanged}
+	}
+	out.PendingWrites, out.Writes = len(st.Writes), []pendingWriteJSON{}
+	for _, wr := range st.Writes[:min(len(st.Writes), maxListedWrites)] {
+		out.Writes = append(out.Writes, pendingWriteJSON{DocID: wr.DocID, Kind: wr.Kind, Written: wr.Written.Format(time.RFC3339)})
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -123,6 +123,7 @@ func (f *fullSearcher) Stats(ctx context.Context) (*index.Stats, error) {
 	}
 	st.UserDict, st.SynonymsFile, st.BuildKind = "/etc/govsearch/user.dict", "/etc/govsearch/synonyms.txt", "incremental"
 	st.Changes = &index.Changes{Added: []string{"c"}, Changed: []string{}, Removed: []string{"d"}, Unchanged: 10}
+	st.Writes = []index.Write{{Kind: index.WriteDelete, DocID: "a/b", Written: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}}
 	return st, nil
 }
 

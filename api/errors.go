@@ -56,6 +56,9 @@ var statusTable = []struct {
 	{index.ErrNotMarkdown, http.StatusBadRequest, "invalid_document", "", ""},
 	{index.ErrTooBig, http.StatusRequestEntityTooLarge, "body_too_large", "", ""},
 	{index.ErrBusy, http.StatusConflict, "busy", "", ""},
+	// A write the server's disk has no room for is refused whole; the
+	// error's text names server paths.
+	{index.ErrNoSpace, http.StatusInsufficientStorage, "insufficient_storage", "", "the server's disk is full: the write was refused and nothing changed; send it again once the operator has freed space"},
 	// Its message names the generation, not a path, and what to do.
 	{index.ErrDamaged, http.StatusServiceUnavailable, "index_damaged", "", ""},
 	{context.DeadlineExceeded, http.StatusServiceUnavailable, "timeout", "", "the request took longer than the server allows; try a narrower query"},
