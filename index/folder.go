@@ -461,6 +461,12 @@ func Status(dir string) (*FolderStatus, error) {
 			st.Documents++
 			st.Sections += e.Sections
 		}
+		for _, w := range m.Writes {
+			if w.Kind == WritePut {
+				st.Documents++
+				st.Sections += w.Sections
+			}
+		}
 		m.Documents = nil
 		st.Manifest = m
 	}

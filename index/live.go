@@ -53,6 +53,12 @@ type Live struct {
 	// fallback, under mu, is why an older generation is served (see
 	// OpenLive); a reload that swaps clears it.
 	fallback error
+	// pending caches the journal's listing, read when its folder had
+	// pendingAt as its modification time (see pendingWrites).
+	pendingMu   sync.Mutex
+	pending     []Write
+	pendingAt   time.Time
+	pendingRead bool
 }
 
 // errLiveClosed is what Reload and StartRebuild say after Close.
@@ -358,10 +364,36 @@ func (l *Live) Stats(ctx context.Context) (*Stats, error) {
 	if err != nil {
 		return nil, err
 	}
-	if st.Writes, err = PendingWrites(l.dir); err != nil {
+	if st.Writes, err = l.pendingWrites(); err != nil {
 		return nil, err
 	}
 	return st, nil
+}
+
+// pendingWrites lists the journal, read again only when its folder
+// changed (every write and every retiring renames or removes a file in
+// it): /metrics asks for Stats at each scrape, and entries hold whole
+// documents. The folder is looked at before it is read, so a change
+// during the read is seen by the next call.
+func (l *Live) pendingWrites() ([]Write, error) {
+	st, err := os.Stat(filepath.Join(l.dir, writesDir))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read write journal: %w", err)
+	}
+	l.pendingMu.Lock()
+	defer l.pendingMu.Unlock()
+	if l.pendingRead && st.ModTime().Equal(l.pendingAt) {
+		return l.pending, nil
+	}
+	ws, err := PendingWrites(l.dir)
+	if err != nil {
+		return nil, err
+	}
+	l.pending, l.pendingAt, l.pendingRead = ws, st.ModTime(), true
+	return ws, nil
 }
 
 // Suggest completes a prefix from the current index.
@@ -395,7 +427,7 @@ func (l *Live) Put(ctx context.Context, reply *Reply) (bool, error) {
 		return false, fmt.Errorf("put %q: no Markdown to keep in the journal (a document put must come from ParseReply)", reply.DocID)
 	}
 	var created bool
-	err := l.write(&Write{Kind: WritePut, DocID: reply.DocID, Markdown: string(reply.markdown)}, func(ix *Index, stamp string) (err error) {
+	err := l.write(ctx, &Write{Kind: WritePut, DocID: reply.DocID, Markdown: string(reply.markdown)}, func(ix *Index, stamp string) (err error) {
 		created, err = ix.put(ctx, reply, stamp)
 		return err
 	})
@@ -406,7 +438,7 @@ func (l *Live) Put(ctx context.Context, reply *Reply) (bool, error) {
 // in the index folder's write journal, as Put does; ErrNotFound, with
 // nothing written, when there is no such document.
 func (l *Live) Delete(ctx context.Context, docID string) error {
-	return l.write(&Write{Kind: WriteDelete, DocID: docID}, func(ix *Index, stamp string) error {
+	return l.write(ctx, &Write{Kind: WriteDelete, DocID: docID}, func(ix *Index, stamp string) error {
 		return ix.delete(ctx, docID, stamp)
 	})
 }
@@ -414,14 +446,14 @@ func (l *Live) Delete(ctx context.Context, docID string) error {
 // write records w in the journal and then applies it to the served index.
 // When applying fails, the entry is undone and the index opened again
 // from disk (see reopen), so that nothing of the write stays visible.
-func (l *Live) write(w *Write, apply func(ix *Index, stamp string) error) error {
+func (l *Live) write(ctx context.Context, w *Write, apply func(ix *Index, stamp string) error) error {
 	l.reloadMu.Lock()
 	defer l.reloadMu.Unlock()
 	if l.closed.Load() {
 		return fmt.Errorf("%s %q: %w", w.Kind, w.DocID, errLiveClosed)
 	}
 	r := l.acquire()
-	applied, err := l.record(r, w, apply)
+	applied, err := l.record(ctx, r, w, apply)
 	l.release(r)
 	if applied {
 		// A batch bleve could not persist stays in scorch's memory.
@@ -438,9 +470,9 @@ func (l *Live) write(w *Write, apply func(ix *Index, stamp string) error) error 
 // record journals w and applies it to r's index, holding the journal's
 // lock throughout so that no build reads an entry that may yet be undone.
 // applied says whether a failed w reached bleve.
-func (l *Live) record(r *liveRef, w *Write, apply func(ix *Index, stamp string) error) (applied bool, err error) {
+func (l *Live) record(ctx context.Context, r *liveRef, w *Write, apply func(ix *Index, stamp string) error) (applied bool, err error) {
 	if w.Kind == WriteDelete {
-		ids, err := guard(r, func(ix *Index) ([]string, error) { return ix.sectionIDs(context.Background(), w.DocID) })
+		ids, err := guard(r, func(ix *Index) ([]string, error) { return ix.sectionIDs(ctx, w.DocID) })
 		if err != nil {
 			return false, fmt.Errorf("delete %q: %w", w.DocID, err)
 		}

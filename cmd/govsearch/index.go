@@ -22,7 +22,7 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	userDict := fs.String("user-dict", "", "user dictionary: one word a line, optional frequency and part of speech")
 	synonyms := fs.String("synonyms", "", "synonyms file to record with the index (servers without -synonyms use it): one group a line, forms separated by commas")
 	incremental := fs.Bool("incremental", false, "re-read only files whose content changed since the index was built, add new ones, delete the documents of removed ones")
-	status := fs.Bool("status", false, "print what the index folder holds and was built from, and whether a build is running, then exit")
+	status := fs.Bool("status", false, "print what the index folder holds and was built from, the writes pending in its journal, and whether a build is running, then exit")
 	compare := fs.Bool("compare-jieba", false, "after building, cut the same files with raw jieba on as many workers and print both throughputs")
 	workers := fs.Int("workers", 0, "files read and parsed in parallel (0: one per core)")
 	linksOutside := fs.Bool("links-outside", false, "index the files that symbolic links under -src point to outside it (skipped by default)")
@@ -222,6 +222,15 @@ func printStatus(w io.Writer, dir string, st *index.FolderStatus) {
 		fmt.Fprintf(w, "synonyms: %s (%s)\n", m.Synonyms, cmp.Or(m.SynonymsFile, "built-in groups"))
 		if c := m.Changes; c != nil {
 			fmt.Fprintf(w, "last changes: %d added, %d changed, %d removed, %d unchanged\n", len(c.Added), len(c.Changed), len(c.Removed), c.Unchanged)
+		}
+		if len(m.Writes) > 0 {
+			puts := 0
+			for _, wr := range m.Writes {
+				if wr.Kind == index.WritePut {
+					puts++
+				}
+			}
+			fmt.Fprintf(w, "applied from the write journal: %d puts (indexed instead of their source files), %d deletions\n", puts, len(m.Writes)-puts)
 		}
 	} else if st.Current != "" {
 		fmt.Fprintln(w, "manifest: none (built by an older govsearch; the next full build writes one)")

@@ -28,8 +28,11 @@
 // hash differs from the manifest kept with the index, adds new ones and
 // deletes the documents of removed ones; it refuses when the dictionary,
 // synonyms or index format changed. One run at a time may build a folder;
-// a run removes what interrupted ones left. -status prints what a folder
-// serves and was built from, and whether a build is running.
+// a run removes what interrupted ones left. Every run applies the folder's
+// write journal (-index/writes: documents put and deleted through the
+// admin API) over the source tree, until a source file changes the
+// document. -status prints what a folder serves and was built from, the
+// pending writes, and whether a build is running.
 // -compare-jieba also cuts the same files with raw jieba and prints both
 // throughputs. -synonyms records synonym groups with the index. A symbolic
 // link under -src that points outside it is skipped with the reason

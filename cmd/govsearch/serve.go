@@ -43,7 +43,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	maxConns := fs.Int("max-conns", defaultMaxConns, "connections the server keeps open at once; more wait in the kernel's queue")
 	publicURL := fs.String("public-url", "", "where readers reach the service (https://search.example.com), for the absolute links of feeds, citations and the embed snippet")
 	publicHosts := fs.String("public-hosts", "", "without -public-url, the hosts (search.example.com,…) a request's Host may name in those links; for others, and unless loopback, links are relative")
-	adminToken := fs.String("admin-token", "", "bearer token enabling PUT and DELETE /v1/documents/{doc_id}; without it they do not exist (prefer GOVSEARCH_ADMIN_TOKEN to a flag, which other users can see)")
+	adminToken := fs.String("admin-token", "", "bearer token enabling PUT and DELETE /v1/documents/{doc_id} (kept in the index folder's write journal, which every build applies); without it they do not exist (prefer GOVSEARCH_ADMIN_TOKEN to a flag, which other users can see)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
