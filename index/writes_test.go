@@ -21,6 +21,17 @@ const (
 	deleted    = "guoban/govcn-5345413"
 )
 
+// openLive serves the index folder dir until the test ends (or Close).
+func openLive(t *testing.T, dir string) *Live {
+	t.Helper()
+	live, err := OpenLive(dir, OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { live.Close() })
+	return live
+}
+
 func putMD(t *testing.T, live *Live, id, md string) {
 	t.Helper()
 	r, err := ParseReply("put", id, []byte(md))
@@ -60,7 +71,7 @@ func pendingIDs(t *testing.T, dir string) []string {
 	return out
 }
 
-func appendTo(t *testing.T, path, text string) {
+func appendFile(t *testing.T, path, text string) {
 	t.Helper()
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
@@ -79,11 +90,7 @@ func TestWritesSurviveBuilds(t *testing.T) {
 	ctx := context.Background()
 	src := copySample(t)
 	dir := buildSample(t, src)
-	live, err := OpenLive(dir, OpenOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer live.Close()
+	live := openLive(t, dir)
 	sourceTitle := title(t, live, overridden)
 	putMD(t, live, "new/reply-1", newDocMD)
 	putMD(t, live, overridden, "---\ntitle: 改过的标题\n---\n\n稀土永磁。\n")
@@ -145,7 +152,7 @@ func TestWritesSurviveBuilds(t *testing.T) {
 
 	// An incremental build with another file changed makes a generation,
 	// which applies the writes again; with nothing changed, none.
-	appendTo(t, filepath.Join(src, "guoban", "govcn-5351573.md"), "\n附：已公开。\n")
+	appendFile(t, filepath.Join(src, "guoban", "govcn-5351573.md"), "\n附：已公开。\n")
 	if sum, err = Build(ctx, BuildOptions{Source: src, Index: dir, Incremental: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -159,8 +166,8 @@ func TestWritesSurviveBuilds(t *testing.T) {
 	}
 
 	// The source changes under two of them: the source has the last word.
-	appendTo(t, filepath.Join(src, overridden+".md"), "\n附：本答复已更新。\n")
-	appendTo(t, filepath.Join(src, deleted+".md"), "\n附：本答复已更新。\n")
+	appendFile(t, filepath.Join(src, overridden+".md"), "\n附：本答复已更新。\n")
+	appendFile(t, filepath.Join(src, deleted+".md"), "\n附：本答复已更新。\n")
 	if sum, err = Build(ctx, BuildOptions{Source: src, Index: dir, Incremental: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -207,11 +214,7 @@ func TestWriteDuringBuildIsKept(t *testing.T) {
 	ctx := context.Background()
 	src := copySample(t)
 	dir := buildSample(t, src)
-	live, err := OpenLive(dir, OpenOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { live.Close() }()
+	live := openLive(t, dir)
 	during := func(f func()) {
 		t.Helper()
 		defer func(old func()) { afterListing = old }(afterListing)
@@ -237,9 +240,7 @@ func TestWriteDuringBuildIsKept(t *testing.T) {
 	if err := live.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if live, err = OpenLive(dir, OpenOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	live = openLive(t, dir)
 	if got := title(t, live, "new/reply-1"); got != "关于钛合金材料的答复" {
 		t.Errorf("put during the build, after a restart: %q", got)
 	}
@@ -311,11 +312,7 @@ func TestWriteRefusedOnFullDisk(t *testing.T) {
 	if _, err := Build(ctx, BuildOptions{Source: repliesDir, Index: dir}); err != nil {
 		t.Fatal(err)
 	}
-	live, err := OpenLive(dir, OpenOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { live.Close() }()
+	live := openLive(t, dir)
 	putMD(t, live, "new/kept", newDocMD)
 	sections, _ := live.Stats(ctx)
 
@@ -363,9 +360,7 @@ func TestWriteRefusedOnFullDisk(t *testing.T) {
 	if err := live.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if live, err = OpenLive(dir, OpenOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	live = openLive(t, dir)
 	for _, id := range []string{"new/too-big", "new/no-segment"} {
 		if title(t, live, id) != "" {
 			t.Errorf("the refused document %s is served after a restart", id)

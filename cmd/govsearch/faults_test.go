@@ -160,6 +160,22 @@ func TestServeRefusesDamagedIndex(t *testing.T) {
 	}
 }
 
+// mountTmpfs mounts a tmpfs of size until the test ends, or skips the
+// test saying what stands in for it (why).
+func mountTmpfs(t *testing.T, size, why string) string {
+	t.Helper()
+	mnt := t.TempDir()
+	if err := syscall.Mount("tmpfs", mnt, "tmpfs", 0, "size="+size); err != nil {
+		t.Skipf("cannot mount a tmpfs here (%v): %s", err, why)
+	}
+	t.Cleanup(func() {
+		if err := syscall.Unmount(mnt, 0); err != nil {
+			t.Errorf("unmount %s: %v", mnt, err)
+		}
+	})
+	return mnt
+}
+
 // A build that runs out of disk space (here: a file size limit, and a full
 // tmpfs where the test may mount one) fails with an error that says so,
 // within seconds, and removes its half-built generation; the index served
@@ -174,18 +190,9 @@ func TestIndexOutOfSpace(t *testing.T) {
 	}{
 		{"file size limit", func(t *testing.T) string { return t.TempDir() }, "200", "file too large"},
 		{"full tmpfs", func(t *testing.T) string {
-			mnt := t.TempDir()
 			// 900 KB holds one index of the replies (about 600 KB) and
 			// not a second beside it.
-			if err := syscall.Mount("tmpfs", mnt, "tmpfs", 0, "size=900k"); err != nil {
-				t.Skipf("cannot mount a tmpfs here (%v): the file size limit stands in for a full disk", err)
-			}
-			t.Cleanup(func() {
-				if err := syscall.Unmount(mnt, 0); err != nil {
-					t.Errorf("unmount %s: %v", mnt, err)
-				}
-			})
-			return mnt
+			return mountTmpfs(t, "900k", "the file size limit stands in for a full disk")
 		}, "unlimited", "no space left on device"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -646,14 +646,15 @@ func TestGracefulShutdown(t *testing.T) {
 }
 
 // A document put through the API survives kill -9 of the server, and
-// SIGHUP makes a running server take up an index rebuilt beside it.
+// SIGHUP makes a running server take up an index rebuilt beside it, which
+// keeps the document put (the write journal).
 func TestBinaryDurabilityAndSIGHUP(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
 	tmp := t.TempDir()
 	bin := buildBinary(t)
-	src, err := filepath.Abs(replies)
+	src, err := filepath.Abs(copyReplies(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -686,7 +687,11 @@ func TestBinaryDurabilityAndSIGHUP(t *testing.T) {
 	if code, body := getJSON(t, base+"/v1/documents/new%2Fti"); code != 200 || body["title"] != "关于钛合金材料的答复" {
 		t.Fatalf("document after kill -9: %d %v", code, body)
 	}
-	// Rebuild from the source (which lacks the put document) and signal.
+	// Rebuild from the source (which lacks the put document, and has one
+	// more file to tell the new index by) and signal.
+	if err := os.WriteFile(filepath.Join(src, "guoban", "sighup.md"), []byte("---\ntitle: 关于信号的复函\n---\n\n信号。\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if out, err := exec.Command(bin, "index", "-src", src, "-index", ix).CombinedOutput(); err != nil {
 		t.Fatalf("index: %v\n%s", err, out)
 	}
@@ -695,12 +700,15 @@ func TestBinaryDurabilityAndSIGHUP(t *testing.T) {
 	}
 	code := 0
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if code, _ = getJSON(t, base+"/v1/documents/new%2Fti"); code == 404 {
+		if code, _ = getJSON(t, base+"/v1/documents/guoban%2Fsighup"); code == 200 {
 			break
 		}
 	}
-	if code != 404 {
-		t.Errorf("after rebuild and SIGHUP the put document is still served (%d): the new index was not taken up", code)
+	if code != 200 {
+		t.Errorf("after rebuild and SIGHUP the new source file is not served (%d): the new index was not taken up", code)
+	}
+	if code, body := getJSON(t, base+"/v1/documents/new%2Fti"); code != 200 || body["title"] != "关于钛合金材料的答复" {
+		t.Errorf("after rebuild and SIGHUP the put document is not served: %d %v", code, body)
 	}
 	if code, body := getJSON(t, base+"/v1/search?q="+url.QueryEscape("弹性产能")); code != 200 || body["total"].(float64) == 0 {
 		t.Errorf("search after SIGHUP: %d %v", code, body)
