@@ -56,6 +56,9 @@ var statusTable = []struct {
 	{index.ErrNotMarkdown, http.StatusBadRequest, "invalid_document", "", ""},
 	{index.ErrTooBig, http.StatusRequestEntityTooLarge, "body_too_large", "", ""},
 	{index.ErrBusy, http.StatusConflict, "busy", "", ""},
+	// A costly query (common single characters) that found the lane for
+	// such queries busy until its time ran out.
+	{index.ErrOverloaded, http.StatusTooManyRequests, "overloaded", "q", ""},
 	// A write the server's disk has no room for is refused whole; the
 	// error's text names server paths.
 	{index.ErrNoSpace, http.StatusInsufficientStorage, "insufficient_storage", "", "the server's disk is full: the write was refused and nothing changed; send it again once the operator has freed space"},
@@ -86,6 +89,9 @@ func (h *handlers) writeError(w http.ResponseWriter, r *http.Request, err error)
 	status, code, message, param, ok := classify(err)
 	if !ok {
 		h.log.Error("internal error", "request_id", middleware.GetReqID(r.Context()), "path", r.URL.Path, "err", err)
+	}
+	if status == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", "2") // a costly query's lane frees within a second or two
 	}
 	body := errorBody(code, message)
 	body.Error.Param = param

@@ -284,13 +284,26 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A result is one file's sections, or a run of them: a document of
+	// thousands of sections is mapped and sent a batch's worth at a time
+	// (a 52 MB file of one line had peaked at 1.4 GB with all of its
+	// mapped at once), so what workers hold is bounded by the batch size,
+	// not by the largest file. first and last mark a file's first and
+	// last run.
 	type result struct {
-		file  sourceFile
-		reply *Reply
-		docs  []sectionDoc
-		entry ManifestEntry
-		err   *FileError
+		file        sourceFile
+		reply       *Reply
+		docs        []sectionDoc
+		first, last bool
+		entry       ManifestEntry
+		err         *FileError
 	}
+	batchBytes := opts.BatchBytes
+	if batchBytes <= 0 {
+		batchBytes = DefaultBatchBytes
+	}
+	// A worker sends a large document a quarter batch at a time.
+	chunkBytes := max(batchBytes/4, 16<<10)
 	jobs := make(chan sourceFile)
 	results := make(chan result, workers)
 	ctx, cancel := context.WithCancel(ctx)
@@ -303,17 +316,30 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 				// would otherwise hold up the one goroutine that fills
 				// batches.
 				r, entry, err := readReply(opts.Source, f)
-				var ds []sectionDoc
-				if err == nil {
-					var mapErr error
-					if ds, mapErr = docs.sectionDocs(r); mapErr != nil {
-						r, err = nil, &FileError{Path: f.path, Err: mapErr}
+				if err != nil {
+					select {
+					case results <- result{file: f, first: true, last: true, err: err}:
+						continue
+					case <-ctx.Done():
+						return
 					}
 				}
-				select {
-				case results <- result{f, r, ds, entry, err}:
-				case <-ctx.Done():
-					return
+				for from := 0; from < len(r.Sections) || from == 0; {
+					to := sectionRun(r.Sections, from, chunkBytes)
+					ds, mapErr := docs.sectionRange(r, from, to)
+					res := result{file: f, reply: r, docs: ds, first: from == 0, last: to == len(r.Sections), entry: entry}
+					if mapErr != nil {
+						res = result{file: f, first: from == 0, last: true, err: &FileError{Path: f.path, Err: mapErr}}
+					}
+					select {
+					case results <- res:
+					case <-ctx.Done():
+						return
+					}
+					if res.last {
+						break
+					}
+					from = to
 				}
 			}
 		})
@@ -383,10 +409,6 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 			}
 		})
 	}
-	batchBytes := opts.BatchBytes
-	if batchBytes <= 0 {
-		batchBytes = DefaultBatchBytes
-	}
 	batch := bi.NewBatch()
 	batchSize := 0
 	flush := func() {
@@ -433,9 +455,16 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 	}
 	done := 0
 	for res := range results {
-		done++
-		if opts.Progress != nil {
-			opts.Progress(done, len(files))
+		if res.last {
+			done++
+			if opts.Progress != nil {
+				opts.Progress(done, len(files))
+			}
+		}
+		if res.err != nil && !res.first {
+			// Its first sections are in the batches already.
+			finishWrites()
+			return nil, fmt.Errorf("index %s: %w", res.file.path, res.err)
 		}
 		if res.err != nil {
 			sum.Skipped = append(sum.Skipped, res.err)
@@ -465,14 +494,16 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 			continue
 		}
 		r := res.reply
-		old, err := oldSections(r.DocID)
-		if err != nil {
-			finishWrites()
-			return nil, fmt.Errorf("index %s: %w", r.path, err)
-		}
-		for _, id := range old {
-			if num, ok := sectionNum(r.DocID, id); !ok || num >= len(r.Sections) {
-				batch.Delete(id)
+		if res.first {
+			old, err := oldSections(r.DocID)
+			if err != nil {
+				finishWrites()
+				return nil, fmt.Errorf("index %s: %w", r.path, err)
+			}
+			for _, id := range old {
+				if num, ok := sectionNum(r.DocID, id); !ok || num >= len(r.Sections) {
+					batch.Delete(id)
+				}
 			}
 		}
 		for i, doc := range res.docs {
@@ -489,6 +520,9 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildSummary, error) {
 			if batchSize >= batchBytes {
 				flush()
 			}
+		}
+		if !res.last {
+			continue
 		}
 		if w := res.file.write; w != nil {
 			mw := manifestWrite(w)
@@ -952,6 +986,23 @@ func newDocBuilder(m *mapping.IndexMappingImpl, variant Variant) (*docBuilder, e
 
 // sectionDocs turns a reply into the bleve documents of its sections.
 func (b *docBuilder) sectionDocs(r *Reply) ([]sectionDoc, error) {
+	return b.sectionRange(r, 0, len(r.Sections))
+}
+
+// sectionRun returns the end of the run of sections from from whose text
+// is about limit bytes: at least one section, at most the rest.
+func sectionRun(sections []Section, from, limit int) int {
+	size := 0
+	for i := from; i < len(sections); i++ {
+		if size += len(sections[i].Text) + len(sections[i].Heading); size >= limit {
+			return i + 1
+		}
+	}
+	return len(sections)
+}
+
+// sectionRange maps sections [from, to) of r, as sectionDocs does all.
+func (b *docBuilder) sectionRange(r *Reply, from, to int) ([]sectionDoc, error) {
 	meta := ""
 	if len(r.Meta) > 0 {
 		j, err := json.Marshal(r.Meta)
@@ -986,8 +1037,8 @@ func (b *docBuilder) sectionDocs(r *Reply) ([]sectionDoc, error) {
 			}
 		}
 	}
-	docs := make([]sectionDoc, 0, len(r.Sections))
-	for _, s := range r.Sections {
+	docs := make([]sectionDoc, 0, to-from)
+	for _, s := range r.Sections[from:to] {
 		f := map[string]any{
 			fieldDocID:   r.DocID,
 			fieldSection: float64(s.Num),

@@ -71,6 +71,9 @@ type Index struct {
 	// results caches search results, suggested suggestions (see lru).
 	results   *lru[*SearchResult]
 	suggested *lru[[]Suggestion]
+	// budget counts what queries cost and lets heavy ones through one at
+	// a time.
+	budget *budget
 	// writeMu serializes Put and Delete.
 	writeMu sync.Mutex
 	// knownVals caches what Interpret reads queries into (guarded by
@@ -158,7 +161,7 @@ func openGeneration(dir, path string, opts OpenOptions) (*Index, error) {
 		return nil, fmt.Errorf("open index %s: unknown variant %q", path, variant)
 	}
 	ix := &Index{bleve: bi, analyzer: an, path: path, variant: variant, synonyms: opts.Synonyms, synonymsFrom: opts.SynonymsFile,
-		results: newLRU[*SearchResult](resultCacheSize), suggested: newLRU[[]Suggestion](suggestCacheSize)}
+		budget: newBudget(), results: newLRU[*SearchResult](resultCacheSize), suggested: newLRU[[]Suggestion](suggestCacheSize)}
 	if m != nil {
 		m.Documents = nil
 		ix.manifest = m

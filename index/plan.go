@@ -48,6 +48,9 @@ type plan struct {
 	// marks are normalized strings to highlight: the parts and their
 	// synonyms as typed; words are their jieba words.
 	marks, words []string
+	// singles are the parts of one character, excluded ones too, each
+	// once: what the query costs (see Index.admit).
+	singles []string
 }
 
 // planGovsearch turns a user's query into one bleve query with two halves
@@ -218,6 +221,7 @@ func planWith(q string, readings []Reading, partQuery func(queryPart) query.Quer
 	// searched once.
 	seen, inGroup := map[queryPart]bool{}, map[queryPart]bool{}
 	singles := map[string]bool{}
+	var costly []string
 	for i, part := range typed {
 		alone := !part.Or && (i+1 == len(typed) || !typed[i+1].Or)
 		key := queryPart{Text: analyzer.NormalizeString(part.Text), Phrase: part.Phrase, Negated: part.Negated}
@@ -228,6 +232,9 @@ func planWith(q string, readings []Reading, partQuery func(queryPart) query.Quer
 			continue
 		}
 		seen[key], inGroup[key] = seen[key] || alone, true
+		if t := strings.TrimSpace(key.Text); utf8.RuneCountInString(t) == 1 && !slices.Contains(costly, t) {
+			costly = append(costly, t)
+		}
 		if t := strings.TrimSpace(key.Text); !part.Negated && utf8.RuneCountInString(t) == 1 {
 			if singles[t] = true; len(singles) > MaxSingleCharacters {
 				return nil, fmt.Errorf("%w: the query %q has more than %d different parts of one character; each matches most sections, so together they cost seconds: join them into words", ErrBadQuery, q, MaxSingleCharacters)
@@ -260,7 +267,7 @@ func planWith(q string, readings []Reading, partQuery func(queryPart) query.Quer
 	case len(must) == 0:
 		return nil, fmt.Errorf("%w: the query %q has no searchable words", ErrBadQuery, q)
 	}
-	p := &plan{groups: must, parts: parts, read: read}
+	p := &plan{groups: must, parts: parts, read: read, singles: costly}
 	if len(mustNot) > 0 {
 		p.not = disjunction(mustNot)
 	}

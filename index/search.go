@@ -227,6 +227,11 @@ func (ix *Index) search(ctx context.Context, req SearchRequest, in *Interpretati
 			return nil, err
 		}
 	}
+	release, err := ix.admit(ctx, req.Query, p)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	q := withFilters(p.query, req)
 	out := &SearchResult{Query: req.Query}
 	// Collapsing and facets both start from how many sections of each

@@ -103,6 +103,8 @@ func (ix *Index) commit(b *bleve.Batch) error {
 	ix.suggestMu.Unlock()
 	ix.results.clear()
 	ix.suggested.clear()
+	ix.budget.forget()
+	ix.budget.returnMemory()
 	return nil
 }
 

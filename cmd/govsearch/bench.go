@@ -206,22 +206,11 @@ func loadRun(ctx context.Context, targets []benchTarget, clients int, d time.Dur
 // fetch sends one GET and reads the whole answer; anything but a 200 is
 // an error.
 func fetch(ctx context.Context, client *http.Client, u string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return err
+	status, err := getStatus(ctx, client, u)
+	if err == nil && status != http.StatusOK {
+		err = fmt.Errorf("GET %s: %d %s", u, status, http.StatusText(status))
 	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %s", u, resp.Status)
-	}
-	return nil
+	return err
 }
 
 // pct is the p-th percentile of sorted latencies.

@@ -161,6 +161,7 @@ func commands() []command {
 		{"eval", "measure recall, precision and ranking against baselines", runEval},
 		{"health", "probe a running server (for container health checks)", runHealth},
 		{"bench", "load a running server with a realistic request mix and report latency", runBench},
+		{"attack", "measure a reader's latency while clients send the costliest queries", runAttack},
 		{"soak", "load a running server for long, reindexing, and watch its memory and goroutines", runSoak},
 	}
 }

@@ -714,3 +714,37 @@ func TestBinaryDurabilityAndSIGHUP(t *testing.T) {
 		t.Errorf("search after SIGHUP: %d %v", code, body)
 	}
 }
+
+// attack against a real server: both of the reader's runs are reported,
+// with their ratio and what the attackers got, none of which failed; a
+// server that fails costly queries fails the command.
+func TestAttackCommand(t *testing.T) {
+	dir := buildTestIndex(t)
+	_, base := serveIndex(t, dir, api.Options{})
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"attack", "-url", base, "-queries", "../../testdata/eval/queries.jsonl", "-attackers", "3"}, &out, io.Discard)
+	if err != nil {
+		t.Fatalf("attack: %v\n%s", err, out.String())
+	}
+	rows := regexp.MustCompile(`(?m)^\| (alone|with 3 attackers) \| (\d+) \| 0 \| `).FindAllStringSubmatch(out.String(), -1)
+	if len(rows) != 2 || rows[0][2] == "0" || rows[1][2] == "0" {
+		t.Errorf("attack did not report two runs of the reader's requests:\n%s", out.String())
+	}
+	if !regexp.MustCompile(`reader p99 with attackers / alone: \d+\.\d\d\n`).MatchString(out.String()) ||
+		!regexp.MustCompile(`attackers' answers: (200|400|429) ×\d+`).MatchString(out.String()) {
+		t.Errorf("attack output lacks the ratio or the attackers' answers:\n%s", out.String())
+	}
+
+	// Costly queries (eight parts or more) fail here; the reader's do not.
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(strings.Fields(r.URL.Query().Get("q"))) >= 8 {
+			http.Error(w, "no", http.StatusServiceUnavailable)
+		}
+	}))
+	defer failing.Close()
+	out.Reset()
+	err = run(context.Background(), []string{"attack", "-url", failing.URL, "-queries", "../../testdata/eval/queries.jsonl", "-attackers", "2"}, &out, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "answered 503") {
+		t.Errorf("attack against a server failing costly queries: %v\n%s", err, out.String())
+	}
+}
